@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The layer arrows of architecture.md, enforced: engine <- tools <- commands <- cli.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bad=0
+check() {
+  local dir=$1 pattern=$2 what=$3
+  if hits=$(grep -rnE "$pattern" "$dir" 2>/dev/null); then
+    echo "check-layers: $what:" >&2
+    echo "$hits" >&2
+    bad=1
+  fi
+}
+check src/engine '#include *[<"](tools|cli|commands)/|#include *[<"]CLI/|#include *[<"]git2|#include *[<"]curl/' \
+  "src/engine includes a higher layer or a tool library"
+check src/tools '#include *[<"](cli|commands)/' "src/tools includes cli/ or commands/"
+check src/commands '#include *[<"]cli/' "src/commands includes cli/"
+if grep -rnE '\b(std::)?(exit|_Exit|abort|quick_exit)\s*\(' src/engine src/tools src/commands >/dev/null 2>&1; then
+  echo "check-layers: only main chooses the exit code; these exit below cli/:" >&2
+  grep -rnE '\b(std::)?(exit|_Exit|abort|quick_exit)\s*\(' src/engine src/tools src/commands >&2
+  bad=1
+fi
+exit $bad

@@ -1,0 +1,150 @@
+#include "commands/config.hpp"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "engine/suggest.hpp"
+
+namespace automata::commands {
+namespace {
+
+const std::vector<std::string> k_keys = {"output", "jobs", "durability", "home", "color"};
+
+struct Settings {
+  std::optional<std::string> output;
+  std::optional<int> jobs;
+  std::optional<std::string> durability;
+  std::optional<std::string> home;
+  std::optional<bool> color;
+};
+
+Result<void> check_output(const std::string& value, const std::string& where) {
+  if (value != "auto" && value != "tty" && value != "plain" && value != "json") {
+    return Error::usage(fmt::format("{}: output must be auto, tty, plain or json, got '{}'", where, value));
+  }
+  return {};
+}
+
+Result<void> read_file(const std::filesystem::path& path, Settings& settings, bool must_exist) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (must_exist) {
+      return Error::usage(fmt::format("--config {}: no such file", path.string()));
+    }
+    return {};
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path.string());
+  } catch (const YAML::Exception& e) {
+    return Error::usage(fmt::format("{}:{}:{}: YAML syntax error: {}", path.string(), e.mark.line + 1,
+                                    e.mark.column + 1, e.msg));
+  }
+  if (root.IsNull()) {
+    return {};
+  }
+  if (!root.IsMap()) {
+    return Error::usage(fmt::format("{}: a config file is a map of settings ({})", path.string(),
+                                    fmt::join(k_keys, ", ")));
+  }
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    const auto mark = it->first.Mark();
+    const std::string where = fmt::format("{}:{}:{}", path.string(), mark.line + 1, mark.column + 1);
+    try {
+      if (key == "output") {
+        settings.output = it->second.as<std::string>();
+        TRY(check_output(*settings.output, where));
+      } else if (key == "jobs") {
+        settings.jobs = it->second.as<int>();
+      } else if (key == "durability") {
+        settings.durability = it->second.as<std::string>();
+        if (*settings.durability != "grouped" && *settings.durability != "strict") {
+          return Error::usage(fmt::format("{}: durability must be grouped or strict", where));
+        }
+      } else if (key == "home") {
+        settings.home = it->second.as<std::string>();
+      } else if (key == "color") {
+        settings.color = it->second.as<bool>();
+      } else {
+        std::string message = fmt::format("{}: unknown setting '{}'", where, key);
+        if (auto suggestion = engine::did_you_mean(key, k_keys)) {
+          message += fmt::format(" (did you mean '{}'?)", *suggestion);
+        }
+        return Error::usage(message, fmt::format("settings are {}", fmt::join(k_keys, ", ")));
+      }
+    } catch (const YAML::Exception&) {
+      return Error::usage(fmt::format("{}: bad value for '{}'", where, key));
+    }
+  }
+  return {};
+}
+
+std::optional<std::filesystem::path> repository_config() {
+  std::error_code ec;
+  for (auto dir = std::filesystem::current_path(ec); !dir.empty(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / ".git", ec)) {
+      return dir / ".automata" / "config.yaml";
+    }
+    if (dir == dir.root_path()) {
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<void> apply_configuration(GlobalOptions& options, const ExplicitFlags& given) {
+  Settings settings;
+  std::filesystem::path xdg;
+  if (const char* env = std::getenv("XDG_CONFIG_HOME"); env != nullptr && *env != '\0') {
+    xdg = env;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr) {
+    xdg = std::filesystem::path(home) / ".config";
+  }
+  if (!xdg.empty()) {
+    TRY(read_file(xdg / "automata" / "config.yaml", settings, false));
+  }
+  if (auto repo = repository_config()) {
+    TRY(read_file(*repo, settings, false));
+  }
+  if (!options.config.empty()) {
+    TRY(read_file(options.config, settings, true));
+  }
+  if (const char* env = std::getenv("AUTOMATA_OUTPUT"); env != nullptr && *env != '\0') {
+    TRY(check_output(env, "AUTOMATA_OUTPUT"));
+    settings.output = env;
+  }
+  if (const char* env = std::getenv("AUTOMATA_JOBS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long jobs = std::strtol(env, &end, 10);
+    if (end == env || *end != '\0' || jobs < 1) {
+      return Error::usage(fmt::format("AUTOMATA_JOBS must be a positive whole number, got '{}'", env));
+    }
+    settings.jobs = static_cast<int>(jobs);
+  }
+  if (const char* env = std::getenv("AUTOMATA_DURABILITY"); env != nullptr && *env != '\0') {
+    settings.durability = env;
+  }
+  if (!given.output && settings.output) {
+    options.output = *settings.output;
+  }
+  if (!given.jobs && settings.jobs) {
+    options.jobs = *settings.jobs;
+  }
+  if (!given.durability && settings.durability) {
+    options.durability = *settings.durability;
+  }
+  if (!given.home && settings.home) {
+    options.home = *settings.home;
+  }
+  if (settings.color && !*settings.color) {
+    options.no_color = true;
+  }
+  return {};
+}
+
+}  // namespace automata::commands

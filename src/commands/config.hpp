@@ -1,0 +1,22 @@
+#pragma once
+// Configuration (cli.md "Configuration"), later wins: built-in defaults,
+// $XDG_CONFIG_HOME/automata/config.yaml, .automata/config.yaml of the
+// repository, --config FILE, AUTOMATA_* environment, flags.
+// Keys: output, jobs, durability, home, color (true/false).
+#include <string>
+
+#include "commands/invocation.hpp"
+
+namespace automata::commands {
+
+struct ExplicitFlags {
+  bool output = false;
+  bool jobs = false;
+  bool durability = false;
+  bool home = false;
+};
+
+// Fills options not given as flags. Errors name the file, line and column.
+Result<void> apply_configuration(GlobalOptions& options, const ExplicitFlags& given);
+
+}  // namespace automata::commands

@@ -1,0 +1,150 @@
+#include "commands/drive.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "engine/atomic_file.hpp"
+#include "engine/build_info.hpp"
+
+namespace automata::commands {
+
+Result<std::string> find_workflow_file(const Invocation& inv, const std::string& argument) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(argument, ec)) {
+    return argument;
+  }
+  const bool looks_like_name = argument.find('/') == std::string::npos &&
+                               argument.find(".yaml") == std::string::npos && argument.find(".yml") == std::string::npos;
+  if (looks_like_name) {
+    std::vector<std::filesystem::path> dirs;
+    if (const char* env = std::getenv("AUTOMATA_WORKFLOWS_DIR"); env != nullptr && *env != '\0') {
+      dirs.emplace_back(env);
+    }
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+      dirs.push_back(exe.parent_path() / "../share/automata/workflows");
+      dirs.push_back(exe.parent_path() / "../../workflows");  // a build tree: build/<preset>/automata
+      dirs.push_back(exe.parent_path() / "../workflows");
+    }
+    for (const auto& dir : dirs) {
+      for (const char* ext : {".yaml", ".yml"}) {
+        const auto candidate = dir / (argument + ext);
+        if (std::filesystem::is_regular_file(candidate, ec)) {
+          return std::filesystem::weakly_canonical(candidate, ec).string();
+        }
+      }
+    }
+    (void)inv;
+    return Error::usage(fmt::format("no workflow file '{}' and no built-in workflow named '{}'", argument, argument),
+                        "give the path of a workflow file, e.g. workflows/examples/hello.yaml");
+  }
+  return Error::usage(fmt::format("cannot read the workflow file {}: {}", argument,
+                                  std::filesystem::exists(argument, ec) ? "not a regular file" : "no such file"));
+}
+
+Result<std::shared_ptr<const engine::Workflow>> load_or_report(const Invocation& inv, const std::string& file) {
+  auto outcome = engine::load_workflow_file(file, inv.kinds());
+  if (!outcome.ok()) {
+    inv.io->err(outcome.rendered);
+    return Error::usage(fmt::format("{}: {} problem{}; nothing was run", file, outcome.diagnostics.size(),
+                                    outcome.diagnostics.size() == 1 ? "" : "s"));
+  }
+  return outcome.workflow;
+}
+
+Result<std::shared_ptr<const engine::Workflow>> load_source_or_report(const Invocation& inv, const std::string& name,
+                                                                      std::string source) {
+  auto outcome = engine::load_workflow(name, std::move(source), inv.kinds());
+  if (!outcome.ok()) {
+    inv.io->err(outcome.rendered);
+    return Error::usage(fmt::format("{}: {} problem{}", name, outcome.diagnostics.size(),
+                                    outcome.diagnostics.size() == 1 ? "" : "s"));
+  }
+  return outcome.workflow;
+}
+
+engine::EngineServices make_services(const Invocation& inv) {
+  static engine::PosixProcessLauncher launcher;
+  engine::EngineServices services;
+  services.kinds = &inv.kinds();
+  services.launcher = &launcher;
+  services.clock = &engine::real_clock();
+  services.automata_version = build_info::k_version;
+  return services;
+}
+
+engine::DriveOptions make_drive_options(const Invocation& inv) {
+  engine::DriveOptions options;
+  options.jobs = inv.global.jobs;
+  options.durability = inv.global.durability == "strict" ? engine::Durability::strict : engine::Durability::grouped;
+  return options;
+}
+
+int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
+                   std::shared_ptr<const engine::Workflow> workflow, engine::OpenMode mode,
+                   const std::vector<std::pair<std::string, Value>>& signals_first) {
+  auto renderer = inv.io->make_renderer();
+  engine::EngineServices services = make_services(inv);
+  services.sinks.push_back(renderer.get());
+  const engine::Masker masker = engine::masker_for(*workflow);
+  auto opened = engine::Driver::open(run_dir, workflow, masker, services, make_drive_options(inv), mode);
+  if (!opened.ok()) {
+    renderer->close();
+    return inv.fail(opened.error());
+  }
+  engine::Driver& driver = *opened.value();
+  if (driver.torn_note()) {
+    inv.note(*driver.torn_note());
+  }
+  for (const auto& [name, data] : signals_first) {
+    driver.post_signal(name, data);
+  }
+  set_interrupt_target([&driver](int count) {
+    if (count >= 2) {
+      driver.interrupt_hard();
+    } else {
+      driver.interrupt();
+    }
+  });
+  auto result = driver.drive();
+  clear_interrupt_target();
+  renderer->close();
+  if (!inv.global.junit.empty()) {
+    auto contents = engine::load_journal(run_dir / "journal.jsonl", nullptr);
+    if (contents.ok()) {
+      auto written = engine::write_file_atomic(inv.global.junit, inv.io->junit_xml(contents->records), 0644);
+      if (!written.ok()) {
+        inv.fail(written.error());
+      }
+    }
+  }
+  if (!result.ok()) {
+    return inv.fail(result.error());
+  }
+  const std::string id = driver.run_id();
+  switch (result->end) {
+    case engine::RunEnd::succeeded:
+      return 0;
+    case engine::RunEnd::failed:
+      return 1;
+    case engine::RunEnd::cancelled:
+      return 3;
+    case engine::RunEnd::paused:
+      // tty and plain renderers end with the same hint on stdout.
+      if (inv.io->mode() == Mode::json) {
+        inv.note(fmt::format("run {} is paused ({}); continue it with: automata resume {}", id, result->error, id));
+      }
+      return 4;
+    case engine::RunEnd::interrupted:
+      if (inv.io->mode() == Mode::json) {
+        inv.note(fmt::format("run {} interrupted; resume it with: automata resume {}", id, id));
+      }
+      return 130;
+  }
+  return 1;
+}
+
+}  // namespace automata::commands

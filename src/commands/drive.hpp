@@ -1,0 +1,29 @@
+#pragma once
+// Shared by run, resume and cancel: find a workflow, drive a run with the
+// renderers attached, and turn how it ended into the exit code (cli.md).
+#include <memory>
+#include <string>
+
+#include "commands/invocation.hpp"
+#include "engine/driver.hpp"
+#include "engine/loader.hpp"
+
+namespace automata::commands {
+
+// A file path, or the name of a built-in workflow (workflows/NAME.yaml).
+Result<std::string> find_workflow_file(const Invocation& inv, const std::string& argument);
+
+// Loads a workflow, printing every diagnostic to stderr; Errc::usage when invalid.
+Result<std::shared_ptr<const engine::Workflow>> load_or_report(const Invocation& inv, const std::string& file);
+Result<std::shared_ptr<const engine::Workflow>> load_source_or_report(const Invocation& inv, const std::string& name,
+                                                                      std::string source);
+
+engine::EngineServices make_services(const Invocation& inv);
+engine::DriveOptions make_drive_options(const Invocation& inv);
+
+// Opens and drives a run with a renderer; prints the resume hint on Ctrl-C.
+int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
+                   std::shared_ptr<const engine::Workflow> workflow, engine::OpenMode mode,
+                   const std::vector<std::pair<std::string, Value>>& signals_first = {});
+
+}  // namespace automata::commands

@@ -1,0 +1,164 @@
+// automata resume RUN [--use-current] [--from STEP] [--dry-run]
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "commands/commands.hpp"
+#include "commands/drive.hpp"
+#include "commands/run_lookup.hpp"
+#include "engine/hash.hpp"
+#include "engine/suggest.hpp"
+
+namespace automata::commands {
+namespace {
+
+struct ResumeOptions {
+  std::string run;
+  bool use_current = false;
+  std::string from;
+  bool dry_run = false;
+};
+
+std::string read_text(const std::filesystem::path& path, bool& ok) {
+  std::ifstream in(path, std::ios::binary);
+  ok = static_cast<bool>(in);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Which steps a resume keeps, re-runs, adds or drops.
+int dry_run(Invocation& inv, const RunRef& run, const engine::RunState& state, const engine::Workflow& workflow,
+            const std::optional<std::string>& from) {
+  std::set<std::string> reset;
+  if (from) {
+    reset.insert(*from);
+    bool grew = true;
+    while (grew) {
+      grew = false;
+      for (const auto& step : workflow.steps) {
+        if (reset.count(step.id) != 0) {
+          continue;
+        }
+        for (const auto& need : step.needs) {
+          if (reset.count(need) != 0) {
+            reset.insert(step.id);
+            grew = true;
+            break;
+          }
+        }
+      }
+    }
+  }
+  auto base_of = [](const std::string& id) { return id.substr(0, id.find('[')); };
+  Value plan = Value::object();
+  for (const auto& step : workflow.steps) {
+    bool any = false;
+    for (const auto& id : state.order) {
+      if (base_of(id) != step.id) {
+        continue;
+      }
+      any = true;
+      const auto& s = state.steps.at(id);
+      const bool keep = s.status == "succeeded" && reset.count(step.id) == 0 && state.compensated.count(id) == 0;
+      plan[id] = keep ? "reused" : "re-run";
+    }
+    if (!any) {
+      plan[step.id] = "new";
+    }
+  }
+  for (const auto& id : state.order) {
+    if (workflow.find_step(base_of(id)) == nullptr) {
+      plan[id] = "removed";
+    }
+  }
+  if (inv.io->mode() == Mode::json) {
+    inv.io->out(Value{{"run", run.id}, {"steps", plan}}.dump() + "\n");
+    return 0;
+  }
+  std::string text = fmt::format("resume of run {} would:\n", run.id);
+  for (const auto& [id, action] : plan.items()) {
+    text += fmt::format("  {:<8} {}\n", action.get<std::string>(), id);
+  }
+  text += "(dry run: nothing was changed)\n";
+  inv.io->out(text);
+  return 0;
+}
+
+int resume_command(Invocation& inv, const ResumeOptions& options) {
+  auto run = find_run(inv, options.run);
+  if (!run.ok()) {
+    return inv.fail(run.error());
+  }
+  auto records = read_records(run->dir);
+  if (!records.ok()) {
+    return inv.fail(records.error());
+  }
+  const engine::RunState state = engine::fold_records(records.value());
+  if (state.status == "succeeded" && options.from.empty()) {
+    inv.note(fmt::format("run {} has already succeeded; nothing to resume (use --from STEP to re-run a step)", run->id));
+    return 0;
+  }
+  bool stored_ok = false;
+  std::string stored = read_text(run->dir / "workflow.yaml", stored_ok);
+  if (!stored_ok) {
+    return inv.fail(Error::infra(fmt::format("run {} has no stored workflow.yaml", run->id)));
+  }
+  std::string source = stored;
+  const std::string display = state.file.empty() ? (run->dir / "workflow.yaml").string() : state.file;
+  bool current_ok = false;
+  const std::string current = state.file.empty() ? std::string() : read_text(state.file, current_ok);
+  const bool changed = current_ok && engine::sha256_hex(current) != engine::sha256_hex(stored);
+  if (options.use_current) {
+    if (!current_ok) {
+      return inv.fail(Error::usage(fmt::format("--use-current: cannot read {}", display)));
+    }
+    source = current;
+  } else if (changed) {
+    return inv.fail(Error::usage(
+        fmt::format("{} has changed since run {} started", display, run->id),
+        "resume with --use-current to continue with the new version (completed steps are kept), or restore the file"));
+  }
+  auto workflow = load_source_or_report(inv, display, source);
+  if (!workflow.ok()) {
+    return inv.fail(workflow.error());
+  }
+  std::optional<std::string> from;
+  if (!options.from.empty()) {
+    if (workflow.value()->find_step(options.from) == nullptr) {
+      std::vector<std::string> ids;
+      for (const auto& step : workflow.value()->steps) {
+        ids.push_back(step.id);
+      }
+      std::string message = fmt::format("--from: run {} has no step '{}'", run->id, options.from);
+      if (auto suggestion = engine::did_you_mean(options.from, ids)) {
+        message += fmt::format(" (did you mean '{}'?)", *suggestion);
+      }
+      return inv.fail(Error::usage(message));
+    }
+    from = options.from;
+  }
+  if (options.dry_run) {
+    return dry_run(inv, run.value(), state, *workflow.value(), from);
+  }
+  engine::OpenMode mode;
+  mode.resume = true;
+  mode.use_current = options.use_current && changed;
+  mode.from_step = from;
+  return open_and_drive(inv, run->dir, workflow.value(), mode);
+}
+
+}  // namespace
+
+void add_resume(CLI::App& app, Invocation& inv) {
+  auto options = std::make_shared<ResumeOptions>();
+  CLI::App* sub = app.add_subcommand("resume", "Continue an interrupted, paused or failed run from its journal");
+  sub->add_option("run", options->run, "Run id, unique prefix, or 'last'")->required();
+  sub->add_flag("--use-current", options->use_current, "Continue with the workflow file as it is now");
+  sub->add_option("--from", options->from, "Re-run this step and everything downstream of it");
+  sub->add_flag("--dry-run", options->dry_run, "Show per step: reused, re-run, new, removed; change nothing");
+  sub->callback([&inv, options] { inv.action = [&inv, options] { return resume_command(inv, *options); }; });
+}
+
+}  // namespace automata::commands

@@ -1,0 +1,107 @@
+// automata status RUN: live from the driving process, else from the journal.
+#include <fmt/format.h>
+
+#include "commands/commands.hpp"
+#include "commands/run_lookup.hpp"
+
+namespace automata::commands {
+namespace {
+
+const char* mark_for(const std::string& status) {
+  if (status == "succeeded") {
+    return "✓";
+  }
+  if (status == "failed") {
+    return "✗";
+  }
+  if (status == "skipped" || status == "cancelled") {
+    return "⊘";
+  }
+  if (status == "retrying") {
+    return "↻";
+  }
+  if (status == "running") {
+    return "▸";
+  }
+  return "·";
+}
+
+std::string seconds(std::int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0); }
+
+}  // namespace
+
+std::string format_status_text(const Value& status) {
+  std::string text = fmt::format("run {}  {}  {}\n", status.value("run", std::string()),
+                                 status.value("workflow", std::string()), status.value("status", std::string()));
+  text += fmt::format("  started  {}\n", status.value("started", std::string()));
+  if (status.contains("finished") && status["finished"].is_string()) {
+    text += fmt::format("  finished {}\n", status["finished"].get<std::string>());
+  }
+  if (status.contains("error")) {
+    text += fmt::format("  error    {}\n", status["error"].get<std::string>());
+  }
+  if (status.contains("steps")) {
+    std::size_t width = 4;
+    for (const auto& [id, step] : status["steps"].items()) {
+      width = std::max(width, id.size());
+    }
+    for (const auto& [id, step] : status["steps"].items()) {
+      const std::string s = step.value("status", std::string());
+      std::string line = fmt::format("  {} {:<{}}  {:<9}", mark_for(s), id, width, s);
+      if (step.value("attempts", 0) > 1) {
+        line += fmt::format("  attempts {}", step["attempts"].get<int>());
+      }
+      if (step.contains("exit_code") && step["exit_code"].is_number() && step["exit_code"].get<int>() != 0) {
+        line += fmt::format("  exit {}", step["exit_code"].get<int>());
+      }
+      if (s == "succeeded" || s == "failed") {
+        line += "  " + seconds(step.value("duration_ms", std::int64_t{0}));
+      }
+      if (step.contains("error")) {
+        line += "  " + step["error"].get<std::string>();
+      }
+      if (step.contains("reason")) {
+        line += "  (" + step["reason"].get<std::string>() + ")";
+      }
+      text += line + "\n";
+    }
+  }
+  if (status.contains("outputs") && !status["outputs"].empty()) {
+    text += fmt::format("  outputs  {}\n", status["outputs"].dump());
+  }
+  const auto& tokens = status.value("tokens", Value::object());
+  if (tokens.value("prompt", 0) + tokens.value("completion", 0) > 0) {
+    text += fmt::format("  tokens   {} prompt, {} completion\n", tokens.value("prompt", 0), tokens.value("completion", 0));
+  }
+  return text;
+}
+
+namespace {
+
+int status_command(Invocation& inv, const std::string& argument) {
+  auto run = find_run(inv, argument);
+  if (!run.ok()) {
+    return inv.fail(run.error());
+  }
+  auto status = run_status(run.value());
+  if (!status.ok()) {
+    return inv.fail(status.error());
+  }
+  if (inv.io->mode() == Mode::json) {
+    inv.io->out(status->dump() + "\n");
+  } else {
+    inv.io->out(format_status_text(status.value()));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_status(CLI::App& app, Invocation& inv) {
+  auto run = std::make_shared<std::string>();
+  CLI::App* sub = app.add_subcommand("status", "Show the state of a run (live, or from its journal)");
+  sub->add_option("run", *run, "Run id, unique prefix, or 'last'")->required();
+  sub->callback([&inv, run] { inv.action = [&inv, run] { return status_command(inv, *run); }; });
+}
+
+}  // namespace automata::commands

@@ -1,0 +1,17 @@
+#pragma once
+// Every whole-file write goes through here (style.md): a temp file in the same
+// directory, write, check close, fdatasync, rename, fsync the directory.
+#include <filesystem>
+#include <string_view>
+#include <sys/types.h>
+
+#include "engine/result.hpp"
+
+namespace automata::engine {
+
+Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
+
+// Creates a directory (and parents) with mode 0700 for those it creates.
+Result<void> create_private_directories(const std::filesystem::path& path);
+
+}  // namespace automata::engine

@@ -1,0 +1,360 @@
+#include "engine/driver.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "engine/atomic_file.hpp"
+#include "engine/control.hpp"
+#include "engine/driver_context.hpp"
+#include "engine/driver_impl.hpp"
+
+extern char** environ;
+
+namespace automata::engine {
+namespace {
+
+// Variables automata itself treats as secret wherever they are set (cli.md).
+const char* const k_well_known_secrets[] = {"OPENAI_API_KEY", "OPENROUTER_API_KEY", "ANTHROPIC_API_KEY",
+                                            "GITHUB_TOKEN",   "GITLAB_TOKEN",       "GITEA_TOKEN"};
+
+Result<void> make_run_subdirs(const std::filesystem::path& dir) {
+  for (const char* sub : {"logs", "tmp", "artifacts"}) {
+    TRY(create_private_directories(dir / sub));
+  }
+  return {};
+}
+
+}  // namespace
+
+Masker masker_for(const Workflow& workflow) {
+  Masker masker;
+  for (const auto& name : workflow.secrets) {
+    if (const char* value = std::getenv(name.c_str()); value != nullptr) {
+      masker.add(value);
+    }
+  }
+  for (const char* name : k_well_known_secrets) {
+    if (const char* value = std::getenv(name); value != nullptr) {
+      masker.add(value);
+    }
+  }
+  return masker;
+}
+
+Result<void> create_run_at(const std::filesystem::path& dir, const Workflow& workflow, const Value& inputs,
+                           const std::filesystem::path& cwd, const Masker& masker, const EngineServices& services) {
+  const std::string id = dir.filename().string();
+  TRY(create_private_directories(dir));
+  TRY(make_run_subdirs(dir));
+  TRY(write_file_atomic(dir / "workflow.yaml", workflow.source));
+  TRY_ASSIGN(RunLock lock, RunLock::try_acquire(dir));
+  TRY_ASSIGN(auto journal, JournalWriter::open(dir / "journal.jsonl", lock, 1, Durability::grouped, *services.clock));
+  Value masked_inputs = inputs;
+  masker.mask_value(masked_inputs);
+  Value planned = Value::array();
+  for (const auto& step : workflow.steps) {
+    if (step.phase == Phase::main) {
+      planned.push_back(step.id);
+    }
+  }
+  std::error_code ec;
+  const auto absolute_file = std::filesystem::absolute(workflow.file, ec);
+  Value record = {{"type", "RunStarted"},
+                  {"journal_version", k_journal_version},
+                  {"run", id},
+                  {"workflow", workflow.name},
+                  {"file", absolute_file.string()},
+                  {"source_hash", workflow.source_hash},
+                  {"inputs", masked_inputs},
+                  {"automata_version", services.automata_version},
+                  {"cwd", cwd.string()},
+                  {"steps", planned}};
+  TRY_ASSIGN(Value appended, journal->append(record));
+  TRY(journal->sync());
+  for (auto* sink : services.sinks) {
+    sink->on_record(appended);
+  }
+  const std::string now = format_timestamp(services.clock->wall_now());
+  Value info = {{"id", id},          {"workflow", workflow.name}, {"file", absolute_file.string()},
+                {"source_hash", workflow.source_hash}, {"inputs", masked_inputs}, {"created", now},
+                {"updated", now},        {"status", "running"}};
+  TRY(write_file_atomic(dir / "run.json", info.dump(2) + "\n"));
+  return {};
+}
+
+Result<NewRun> create_run(const RunStore& store, const Workflow& workflow, const Value& inputs,
+                          const std::optional<std::string>& run_id, const std::filesystem::path& cwd,
+                          const Masker& masker, const EngineServices& services) {
+  NewRun run;
+  if (run_id) {
+    run.id = *run_id;
+    TRY_ASSIGN(run.dir, store.create_run_dir(run.id));
+  } else {
+    // A collision of two ids in the same second is retried with a new suffix.
+    for (int tries = 0;; ++tries) {
+      run.id = new_run_id(services.clock->wall_now());
+      auto created = store.create_run_dir(run.id);
+      if (created.ok()) {
+        run.dir = created.value();
+        break;
+      }
+      if (tries > 20 || created.error().code != Errc::usage) {
+        return std::move(created).error();
+      }
+    }
+  }
+  TRY(create_run_at(run.dir, workflow, inputs, cwd, masker, services));
+  return run;
+}
+
+Driver::Driver(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+Driver::~Driver() {
+  if (m_impl) {
+    for (auto& instance : m_impl->instances) {
+      if (instance.thread.joinable()) {
+        if (instance.cancel) {
+          instance.cancel->cancel();
+        }
+        instance.thread.join();
+      }
+    }
+  }
+}
+
+void Driver::set_parent_context(StepContext* parent) { m_impl->parent_context = parent; }
+
+const std::string& Driver::run_id() const { return m_impl->run_id; }
+const std::filesystem::path& Driver::run_dir() const { return m_impl->run_dir; }
+const std::optional<std::string>& Driver::torn_note() const { return m_impl->torn_note; }
+
+Result<std::unique_ptr<Driver>> Driver::open(const std::filesystem::path& run_dir,
+                                             std::shared_ptr<const Workflow> workflow, Masker masker,
+                                             EngineServices services, DriveOptions options, OpenMode mode) {
+  auto impl = std::make_unique<Impl>();
+  impl->run_dir = run_dir;
+  impl->run_id = run_dir.filename().string();
+  impl->workflow = std::move(workflow);
+  impl->masker = std::move(masker);
+  impl->services = std::move(services);
+  impl->options = options;
+  impl->mode = mode;
+  if (impl->options.jobs <= 0) {
+    impl->options.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  TRY_ASSIGN(RunLock lock, RunLock::try_acquire(run_dir));
+  impl->run_lock.emplace(std::move(lock));
+  TRY_ASSIGN(JournalContents contents, load_journal(run_dir / "journal.jsonl", &*impl->run_lock));
+  impl->torn_note = contents.torn_note;
+  if (contents.records.empty()) {
+    return Error::infra(fmt::format("run {} has an empty journal: it never started", impl->run_id),
+                        "start a new run with `automata run FILE`");
+  }
+  const Value& started = contents.records.front();
+  impl->cwd = started.value("cwd", std::filesystem::current_path().string());
+  impl->state = fold_records(contents.records);
+  impl->inputs = impl->state.inputs;
+  impl->run_started_wall = parse_timestamp(impl->state.started).value_or(impl->services.clock->wall_now());
+  TRY_ASSIGN(impl->journal, JournalWriter::open(run_dir / "journal.jsonl", *impl->run_lock, impl->state.last_seq + 1,
+                                                impl->options.durability, *impl->services.clock));
+  TRY(make_run_subdirs(run_dir));
+  for (char** env = environ; env != nullptr && *env != nullptr; ++env) {
+    impl->base_environment.emplace_back(*env);
+  }
+  auto driver = std::unique_ptr<Driver>(new Driver(std::move(impl)));
+  Impl& d = *driver->m_impl;
+  if (mode.use_current) {
+    // Keep the source the run started with next to the one it continues with.
+    std::ifstream old_in(run_dir / "workflow.yaml", std::ios::binary);
+    std::stringstream old_source;
+    old_source << old_in.rdbuf();
+    TRY(write_file_atomic(run_dir / fmt::format("workflow.{}.yaml", d.state.last_seq), old_source.str()));
+    TRY(write_file_atomic(run_dir / "workflow.yaml", d.workflow->source));
+  }
+  if (mode.resume) {
+    Value reset = Value::array();
+    auto add_reset = [&](const std::string& id) {
+      for (const auto& known : d.state.order) {
+        if ((known == id || (known.size() > id.size() && known.compare(0, id.size(), id) == 0 && known[id.size()] == '[')) &&
+            std::find(reset.begin(), reset.end(), Value(known)) == reset.end()) {
+          reset.push_back(known);
+        }
+      }
+    };
+    if (mode.from_step) {
+      // The step and everything downstream of it.
+      std::set<std::string> downstream = {*mode.from_step};
+      bool grew = true;
+      while (grew) {
+        grew = false;
+        for (const auto& step : d.workflow->steps) {
+          if (downstream.count(step.id) != 0) {
+            continue;
+          }
+          for (const auto& need : step.needs) {
+            if (downstream.count(need) != 0) {
+              downstream.insert(step.id);
+              grew = true;
+              break;
+            }
+          }
+        }
+      }
+      for (const auto& id : downstream) {
+        add_reset(id);
+      }
+    }
+    // Compensated steps were undone; after a failed or cancelled end, the
+    // on_failure and finally steps belong to that end and run again.
+    for (const auto& id : d.state.compensated) {
+      add_reset(id);
+    }
+    if (d.state.status == "failed" || d.state.status == "cancelled") {
+      for (const auto& step : d.workflow->steps) {
+        if (step.phase != Phase::main) {
+          add_reset(step.id);
+        }
+      }
+    }
+    Value record = {{"type", "RunResumed"}, {"by", mode.by}, {"use_current", mode.use_current},
+                    {"source_hash", d.workflow->source_hash}};
+    if (mode.from_step) {
+      record["from"] = *mode.from_step;
+    }
+    if (!reset.empty()) {
+      record["reset"] = reset;
+    }
+    std::unique_lock guard(d.mutex);
+    TRY(d.emit(std::move(record)));
+  }
+  return driver;
+}
+
+Result<Value> Driver::Impl::emit(Value record) {
+  masker.mask_value(record);
+  TRY_ASSIGN(Value full, journal->append(record));
+  state.apply(full);
+  for (auto* sink : services.sinks) {
+    sink->on_record(full);
+  }
+  return full;
+}
+
+Result<void> Driver::Impl::write_run_json(const std::string& status) {
+  Value info = Value::object();
+  {
+    std::ifstream in(run_dir / "run.json");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    info = Value::parse(buffer.str(), nullptr, false);
+    if (info.is_discarded() || !info.is_object()) {
+      info = Value{{"id", run_id}, {"workflow", workflow->name}};
+    }
+  }
+  info["status"] = status;
+  info["updated"] = format_timestamp(services.clock->wall_now());
+  info["source_hash"] = workflow->source_hash;
+  if (status == "running" || status == "paused") {
+    info["pid"] = getpid();
+  } else {
+    info.erase("pid");
+  }
+  if (!failure_message.empty() && status == "failed") {
+    info["error"] = masker.mask(failure_message);
+  } else {
+    info.erase("error");
+  }
+  return write_file_atomic(run_dir / "run.json", info.dump(2) + "\n");
+}
+
+Result<DriveResult> Driver::drive() {
+  Impl& d = *m_impl;
+  d.drive_started = d.services.clock->steady_now();
+  if (d.options.control_socket) {
+    auto server = ControlServer::start(d.run_dir / "control.sock", *this);
+    if (server.ok()) {
+      d.control = std::move(server.value());
+    }
+    // Without a socket the run still works; status then reads the journal.
+  }
+  TRY(d.write_run_json("running"));
+  auto result = d.run_loop();
+  d.control.reset();
+  // Whatever happened, no step thread outlives the drive.
+  for (auto& instance : d.instances) {
+    if (instance.thread.joinable()) {
+      if (instance.cancel) {
+        instance.cancel->cancel();
+      }
+      instance.thread.join();
+    }
+  }
+  (void)d.journal->sync();
+  if (result.ok()) {
+    static const char* const k_status[] = {"succeeded", "failed", "cancelled", "paused", "interrupted"};
+    TRY(d.write_run_json(k_status[static_cast<int>(result->end)]));
+  }
+  return result;
+}
+
+void Driver::interrupt() {
+  Impl& d = *m_impl;
+  d.interrupt_requested = true;
+  {
+    // Under the lock: a step thread clears `child` (under it) before the
+    // child driver is destroyed. Lock order is always parent, then child.
+    std::lock_guard lock(d.mutex);
+    for (const auto& instance : d.instances) {
+      if (instance.child != nullptr) {
+        instance.child->interrupt();
+      }
+    }
+  }
+  d.wake.notify_all();
+}
+
+void Driver::interrupt_hard() {
+  signal_all_process_groups(SIGKILL);
+  interrupt();
+}
+
+void Driver::post_signal(const std::string& name, const Value& data) {
+  Impl& d = *m_impl;
+  {
+    std::lock_guard lock(d.mutex);
+    d.posted_signals.emplace_back(name, data);
+  }
+  d.wake.notify_all();
+}
+
+Value Driver::live_status() {
+  Impl& d = *m_impl;
+  std::lock_guard lock(d.mutex);
+  Value status = d.state.to_json(true);
+  if (d.paused && status["status"] == "running") {
+    status["status"] = "paused";
+  }
+  status["live"] = true;
+  return status;
+}
+
+Result<void> record_signal_offline(const std::filesystem::path& run_dir, const std::string& name, const Value& data,
+                                   const Masker& masker, const Clock& clock) {
+  TRY_ASSIGN(RunLock lock, RunLock::try_acquire(run_dir));
+  TRY_ASSIGN(JournalContents contents, load_journal(run_dir / "journal.jsonl", &lock));
+  const std::uint64_t next = contents.records.empty() ? 1 : contents.records.back()["seq"].get<std::uint64_t>() + 1;
+  TRY_ASSIGN(auto journal, JournalWriter::open(run_dir / "journal.jsonl", lock, next, Durability::strict, clock));
+  Value record = {{"type", "SignalReceived"}, {"name", name}, {"data", data}};
+  masker.mask_value(record);
+  TRY(journal->append(record));
+  return journal->sync();
+}
+
+}  // namespace automata::engine

@@ -1,0 +1,272 @@
+#include "engine/driver_context.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "engine/atomic_file.hpp"
+#include "engine/inputs.hpp"
+#include "engine/loader.hpp"
+
+namespace automata::engine {
+namespace {
+
+constexpr std::size_t k_stdout_tail_bytes = 64 * 1024;
+
+void write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t written = ::write(fd, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return;  // a full disk must not kill the step; the journal reports the outcome
+    }
+    data.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+// Forwards a child workflow's events to its parent step: records become
+// heartbeats, output lines become the parent step's output.
+class ChildSink final : public EventSink {
+ public:
+  explicit ChildSink(StepContext& parent) : m_parent(parent) {}
+  void on_record(const Value& record) override {
+    const std::string type = record.value("type", std::string());
+    const std::string step = record.value("step", std::string());
+    if (type == "StepCompleted") {
+      m_parent.heartbeat(fmt::format("child step {} succeeded", step));
+    } else if (type == "StepFailed") {
+      m_parent.heartbeat(fmt::format("child step {} failed: {}", step, record.value("error", std::string())));
+    } else if (type == "StepStarted") {
+      m_parent.heartbeat(fmt::format("child step {} started", step));
+    }
+  }
+  void on_output(std::string_view step, std::string_view line) override {
+    m_parent.output(OutputStream::out, fmt::format("[{}] {}\n", step, line));
+  }
+
+ private:
+  StepContext& m_parent;
+};
+
+}  // namespace
+
+std::string safe_file_name(std::string_view id) {
+  std::string out;
+  out.reserve(id.size());
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == '[' || c == ']' || c == '=' || c == ',';
+    out += ok ? c : '_';
+  }
+  if (out.size() > 200) {
+    out.resize(200);
+  }
+  return out;
+}
+
+InstanceContext::InstanceContext(Driver::Impl& driver, Instance& instance)
+    : m_driver(driver),
+      m_instance(instance),
+      m_step_id(instance.id),
+      m_attempt(instance.attempt),
+      m_compensation(instance.is_compensation),
+      m_cancel(*instance.cancel) {
+  const auto known = driver.state.steps.find(instance.id);
+  m_first_started = known != driver.state.steps.end() && !known->second.first_started.empty()
+                        ? parse_timestamp(known->second.first_started).value_or(driver.services.clock->wall_now())
+                        : driver.services.clock->wall_now();
+  m_keep_stdout = true;
+  const auto log = driver.run_dir / "logs" /
+                   (safe_file_name(instance.id) + (instance.is_compensation ? ".compensate.log" : ".log"));
+  m_log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (m_log_fd >= 0) {
+    write_all(m_log_fd, fmt::format("=== {} attempt {} · {} ===\n", m_compensation ? "compensation" : "step",
+                                    m_attempt, format_timestamp(driver.services.clock->wall_now())));
+  }
+}
+
+InstanceContext::~InstanceContext() {
+  if (m_log_fd >= 0) {
+    ::close(m_log_fd);
+  }
+}
+
+const std::filesystem::path& InstanceContext::run_directory() const { return m_driver.run_dir; }
+const Clock& InstanceContext::clock() const { return *m_driver.services.clock; }
+ProcessLauncher& InstanceContext::launcher() { return *m_driver.services.launcher; }
+std::string InstanceContext::mask(std::string_view text) const { return m_driver.masker.mask(text); }
+
+void InstanceContext::emit_line(OutputStream stream, std::string_view raw) {
+  const std::string line = m_driver.masker.empty() ? std::string(raw) : m_driver.masker.mask(raw);
+  if (m_log_fd >= 0) {
+    std::string with_newline = line;
+    with_newline += '\n';
+    write_all(m_log_fd, with_newline);
+  }
+  if (stream == OutputStream::out && m_keep_stdout) {
+    m_stdout_tail += line;
+    m_stdout_tail += '\n';
+    if (m_stdout_tail.size() > 2 * k_stdout_tail_bytes) {
+      m_stdout_tail.erase(0, m_stdout_tail.size() - k_stdout_tail_bytes);
+    }
+  }
+  for (auto* sink : m_driver.services.sinks) {
+    sink->on_output(m_step_id, line);
+  }
+}
+
+void InstanceContext::output(OutputStream stream, std::string_view chunk) {
+  std::string& partial = m_partial[stream == OutputStream::out ? 0 : 1];
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t newline = chunk.find('\n', start);
+    if (newline == std::string_view::npos) {
+      partial.append(chunk.substr(start));
+      break;
+    }
+    if (partial.empty()) {
+      emit_line(stream, chunk.substr(start, newline - start));
+    } else {
+      partial.append(chunk.substr(start, newline - start));
+      emit_line(stream, partial);
+      partial.clear();
+    }
+    start = newline + 1;
+  }
+  // A line with no end in sight is cut, so one runaway line cannot eat memory.
+  if (partial.size() > 1024 * 1024) {
+    emit_line(stream, partial);
+    partial.clear();
+  }
+}
+
+void InstanceContext::finish() {
+  for (int i = 0; i < 2; ++i) {
+    if (!m_partial[i].empty()) {
+      emit_line(i == 0 ? OutputStream::out : OutputStream::err, m_partial[i]);
+      m_partial[i].clear();
+    }
+  }
+  if (m_stdout_tail.size() > k_stdout_tail_bytes) {
+    m_stdout_tail.erase(0, m_stdout_tail.size() - k_stdout_tail_bytes);
+  }
+}
+
+void InstanceContext::heartbeat(std::string message, std::optional<double> progress) {
+  Value record = {{"type", "StepHeartbeat"}, {"step", m_step_id}, {"attempt", m_attempt}, {"message", std::move(message)}};
+  if (progress) {
+    record["progress"] = *progress;
+  }
+  std::lock_guard lock(m_driver.mutex);
+  (void)m_driver.emit(std::move(record));
+}
+
+std::optional<SignalRecord> InstanceContext::wait_for_signal(const std::string& name, std::optional<SystemTime> deadline) {
+  if (m_driver.parent_context != nullptr) {
+    return m_driver.parent_context->wait_for_signal(name, deadline);
+  }
+  std::unique_lock lock(m_driver.mutex);
+  ++m_driver.blocked_on_signal;
+  m_driver.wake.notify_all();
+  std::optional<SignalRecord> found;
+  while (true) {
+    for (const auto& signal : m_driver.state.signals) {
+      if (signal.name == name) {
+        found = signal;
+      }
+    }
+    if (found || m_cancel.cancelled()) {
+      break;
+    }
+    const auto wall_now = m_driver.services.clock->wall_now();
+    if (deadline && wall_now >= *deadline) {
+      break;
+    }
+    // Signals and cancellation notify the driver's condition variable; the
+    // bounded wait covers a deadline on the wall clock.
+    m_driver.wake.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  --m_driver.blocked_on_signal;
+  m_driver.wake.notify_all();
+  return found;
+}
+
+StepResult InstanceContext::run_child_workflow(const std::filesystem::path& file, const Value& inputs) {
+  const auto child_dir = m_driver.run_dir / "children" / safe_file_name(m_step_id);
+  std::shared_ptr<const Workflow> workflow;
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(child_dir / "journal.jsonl", ec);
+  const std::string source_file = exists ? (child_dir / "workflow.yaml").string()
+                                         : (file.is_absolute() ? file : m_working_directory / file).string();
+  LoadOutcome loaded = load_workflow_file(source_file, *m_driver.services.kinds);
+  if (!loaded.ok()) {
+    std::string first = loaded.rendered.substr(0, loaded.rendered.find('\n'));
+    return StepResult::failure(fmt::format("child workflow {}: {}", file.string(), first), false);
+  }
+  workflow = loaded.workflow;
+  Masker masker = masker_for(*workflow);
+  EngineServices services = m_driver.services;
+  ChildSink sink(*this);
+  services.sinks = {&sink};
+  if (!exists) {
+    InputSources sources;
+    sources.file_values = inputs.is_object() ? inputs : Value::object();
+    sources.file_name = fmt::format("inputs of child workflow {}", file.string());
+    auto resolved = resolve_inputs(*workflow, sources);
+    if (!resolved.ok()) {
+      return StepResult::failure(resolved.error().message, false);
+    }
+    auto made = create_run_at(child_dir, *workflow, resolved.value(), m_driver.cwd, masker, services);
+    if (!made.ok()) {
+      return StepResult::failure(made.error().message, false);
+    }
+  }
+  OpenMode mode;
+  mode.resume = exists;
+  mode.by = "parent";
+  DriveOptions options = m_driver.options;
+  options.control_socket = false;
+  auto opened = Driver::open(child_dir, workflow, std::move(masker), services, options, mode);
+  if (!opened.ok()) {
+    return StepResult::failure(opened.error().message, false);
+  }
+  auto& child = *opened.value();
+  child.set_parent_context(this);
+  {
+    std::lock_guard lock(m_driver.mutex);
+    m_instance.child = &child;
+    if (m_driver.interrupt_requested) {
+      child.interrupt();
+    } else if (m_cancel.cancelled()) {
+      child.post_signal("cancel", Value());
+    }
+  }
+  auto result = child.drive();
+  {
+    std::lock_guard lock(m_driver.mutex);
+    m_instance.child = nullptr;
+  }
+  if (!result.ok()) {
+    return StepResult::failure(result.error().message, false);
+  }
+  StepResult step;
+  switch (result->end) {
+    case RunEnd::succeeded:
+      return StepResult::success(result->outputs);
+    case RunEnd::failed:
+      return StepResult::failure(fmt::format("child workflow '{}' failed: {}", workflow->name, result->error));
+    case RunEnd::cancelled:
+    case RunEnd::interrupted:
+    case RunEnd::paused:
+      step.cancelled = true;
+      step.error = fmt::format("child workflow '{}' {}", workflow->name,
+                               result->end == RunEnd::cancelled ? "was cancelled" : "was stopped");
+      return step;
+  }
+  return step;
+}
+
+}  // namespace automata::engine

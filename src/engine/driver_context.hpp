@@ -1,0 +1,64 @@
+#pragma once
+// The StepContext the driver gives each running attempt. It is prepared on
+// the driver thread (params, environment, directory), then used only by the
+// step's own thread, except where it takes the driver's mutex.
+#include <cstdio>
+
+#include "engine/driver_impl.hpp"
+
+namespace automata::engine {
+
+class InstanceContext final : public StepContext {
+ public:
+  InstanceContext(Driver::Impl& driver, Instance& instance);
+  ~InstanceContext() override;
+
+  void set_params(Value params) { m_params = std::move(params); }
+  void set_environment(std::vector<std::string> environment) { m_environment = std::move(environment); }
+  void set_working_directory(std::filesystem::path directory) { m_working_directory = std::move(directory); }
+  void set_timeout(std::optional<Duration> timeout) { m_timeout = timeout; }
+  // Flushes a last partial line and closes the log (called by the step thread).
+  void finish();
+  const std::string& stdout_tail() const { return m_stdout_tail; }
+
+  const std::string& step_id() const override { return m_step_id; }
+  int attempt() const override { return m_attempt; }
+  const Value& params() const override { return m_params; }
+  const std::vector<std::string>& environment() const override { return m_environment; }
+  const std::filesystem::path& working_directory() const override { return m_working_directory; }
+  const std::filesystem::path& run_directory() const override;
+  std::optional<Duration> timeout() const override { return m_timeout; }
+  const Clock& clock() const override;
+  const CancelToken& cancel_token() const override { return m_cancel; }
+  ProcessLauncher& launcher() override;
+  SystemTime first_started() const override { return m_first_started; }
+  void output(OutputStream stream, std::string_view chunk) override;
+  void heartbeat(std::string message, std::optional<double> progress) override;
+  std::optional<SignalRecord> wait_for_signal(const std::string& name, std::optional<SystemTime> deadline) override;
+  StepResult run_child_workflow(const std::filesystem::path& file, const Value& inputs) override;
+  std::string mask(std::string_view text) const override;
+
+ private:
+  void emit_line(OutputStream stream, std::string_view line);
+
+  Driver::Impl& m_driver;
+  Instance& m_instance;
+  std::string m_step_id;
+  int m_attempt = 0;
+  bool m_compensation = false;
+  Value m_params = Value::object();
+  std::vector<std::string> m_environment;
+  std::filesystem::path m_working_directory;
+  std::optional<Duration> m_timeout;
+  const CancelToken& m_cancel;
+  SystemTime m_first_started{};
+  int m_log_fd = -1;
+  std::string m_partial[2];
+  std::string m_stdout_tail;
+  bool m_keep_stdout = false;
+};
+
+// A file-system-safe form of a step instance id, for log and scratch names.
+std::string safe_file_name(std::string_view id);
+
+}  // namespace automata::engine

@@ -1,0 +1,234 @@
+// Expression contexts of a driven run (dsl.md "Expressions"): inputs, env,
+// secrets, steps, matrix, run, attempt. Evaluation happens on the driver
+// thread only, so replay stays a pure function of the journal.
+#include <fmt/format.h>
+
+#include "engine/driver_context.hpp"
+
+namespace automata::engine {
+namespace {
+
+std::string as_text(const Value& value) { return value.is_string() ? value.get<std::string>() : expr::to_display_string(value); }
+
+}  // namespace
+
+expr::StatusFlags Driver::Impl::needs_status(const StepDef& def) const {
+  expr::StatusFlags flags;
+  flags.cancelled = stop == StopMode::cancel;
+  if (def.needs.empty() && def.phase != Phase::main) {
+    flags.any_failed = run_failed;
+    flags.all_succeeded = !run_failed && stop == StopMode::none;
+    return flags;
+  }
+  for (const auto& need : def.needs) {
+    for (const auto& node : nodes) {
+      if (node.def->id != need) {
+        continue;
+      }
+      const bool allowed_failure = node.status == "failed" && node.def->continue_on_error;
+      if ((node.status == "failed" && !allowed_failure) || node.status == "cancelled") {
+        flags.any_failed = true;
+      }
+      if (node.status != "succeeded" && !allowed_failure) {
+        flags.all_succeeded = false;
+      }
+    }
+  }
+  return flags;
+}
+
+expr::EvalContext Driver::Impl::eval_context(const Instance* instance, const Value* attempt) {
+  expr::EvalContext context;
+  auto run_context = std::make_shared<Value>(Value{{"id", run_id},
+                                                   {"dir", run_dir.string()},
+                                                   {"attempt", instance != nullptr ? instance->attempt : 0},
+                                                   {"workflow", workflow->name},
+                                                   {"failed_step", failed_step.empty() ? Value() : Value(failed_step)}});
+  const Value* matrix = instance != nullptr && !instance->matrix.is_null() ? &instance->matrix : nullptr;
+  context.lookup = [this, run_context, matrix, attempt](std::string_view root) -> const Value* {
+    if (root == "inputs") {
+      return &inputs;
+    }
+    if (root == "env") {
+      return &env_context;
+    }
+    if (root == "secrets") {
+      return &secrets_context;
+    }
+    if (root == "steps") {
+      return &steps_context;
+    }
+    if (root == "matrix") {
+      return matrix;
+    }
+    if (root == "run") {
+      return run_context.get();
+    }
+    if (root == "attempt") {
+      return attempt;
+    }
+    return nullptr;
+  };
+  if (instance != nullptr) {
+    context.status = needs_status(*instance->def);
+  } else {
+    context.status.any_failed = run_failed;
+    context.status.cancelled = stop == StopMode::cancel;
+    context.status.all_succeeded = !run_failed;
+  }
+  context.hash_root = cwd;
+  return context;
+}
+
+Result<Value> Driver::Impl::render(const TemplateText& text, const expr::EvalContext& context) {
+  if (text.text.find("${{") == std::string::npos) {
+    return Value(text.text);
+  }
+  auto it = template_cache.find(text.text);
+  if (it == template_cache.end()) {
+    auto parsed = expr::Template::parse(text.text);
+    if (auto* error = std::get_if<expr::ParseError>(&parsed)) {
+      return Error::failed(error->message);
+    }
+    it = template_cache.emplace(text.text, std::make_shared<expr::Template>(std::get<expr::Template>(std::move(parsed)))).first;
+  }
+  return it->second->render(context);
+}
+
+Result<Value> Driver::Impl::render_value(const Value& value, const expr::EvalContext& context) {
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (text.find("${{") == std::string::npos) {
+      return value;
+    }
+    auto parsed = expr::Template::parse(text);
+    if (auto* error = std::get_if<expr::ParseError>(&parsed)) {
+      return Error::failed(error->message);
+    }
+    return std::get<expr::Template>(parsed).render(context);
+  }
+  if (value.is_array()) {
+    Value out = Value::array();
+    for (const auto& item : value) {
+      TRY_ASSIGN(Value rendered, render_value(item, context));
+      out.push_back(std::move(rendered));
+    }
+    return out;
+  }
+  if (value.is_object()) {
+    Value out = Value::object();
+    for (const auto& [key, item] : value.items()) {
+      TRY_ASSIGN(Value rendered, render_value(item, context));
+      out[key] = std::move(rendered);
+    }
+    return out;
+  }
+  return value;
+}
+
+Result<bool> Driver::Impl::evaluate_condition(const std::optional<TemplateText>& text, const expr::EvalContext& context,
+                                              bool default_value) {
+  const bool success = context.status.all_succeeded && !context.status.any_failed && !context.status.cancelled;
+  if (!text) {
+    return default_value && success;
+  }
+  bool uses_status = false;
+  Value value;
+  if (text->text.find("${{") != std::string::npos) {
+    auto parsed = expr::Template::parse(text->text);
+    if (auto* error = std::get_if<expr::ParseError>(&parsed)) {
+      return Error::failed(error->message);
+    }
+    const auto& tpl = std::get<expr::Template>(parsed);
+    uses_status = tpl.uses_status_function();
+    TRY_ASSIGN(value, tpl.render(context));
+  } else {
+    auto parsed = expr::Expression::parse(text->text);
+    if (auto* error = std::get_if<expr::ParseError>(&parsed)) {
+      return Error::failed(error->message);
+    }
+    const auto& expression = std::get<expr::Expression>(parsed);
+    uses_status = expression.uses_status_function();
+    TRY_ASSIGN(value, expression.evaluate(context));
+  }
+  // As in GitHub Actions: an `if` without a status function is success() && (if).
+  if (!uses_status && !success) {
+    return false;
+  }
+  return expr::is_truthy(value);
+}
+
+void Driver::Impl::update_steps_context(const Instance& instance) {
+  Value entry = Value::object();
+  entry["status"] = instance.status;
+  entry["outputs"] = instance.outputs;
+  entry["exit_code"] = instance.exit_code ? Value(*instance.exit_code) : Value();
+  entry["attempts"] = instance.attempt;
+  entry["duration_ms"] = instance.duration_ms;
+  if (!instance.error.empty()) {
+    entry["error"] = instance.error;
+  }
+  if (stdout_used.count(instance.def->id) != 0) {
+    std::string tail;
+    if (instance.context) {
+      tail = instance.context->stdout_tail();
+    } else if (const auto known = state.steps.find(instance.id); known != state.steps.end()) {
+      tail = known->second.stdout_tail;
+    }
+    entry["stdout"] = std::move(tail);
+  }
+  steps_context[instance.id] = std::move(entry);
+}
+
+std::vector<std::string> Driver::Impl::step_environment(const StepDef& def, const Instance& instance,
+                                                        const expr::EvalContext& context, Result<void>& error) {
+  std::map<std::string, std::string> env = base_env_map;
+  for (const auto& [name, text] : def.env) {
+    auto value = render(text, context);
+    if (!value.ok()) {
+      error = Error::failed(fmt::format("env.{}: {}", name, value.error().message));
+      return {};
+    }
+    env[name] = as_text(value.value());
+  }
+  env["AUTOMATA_RUN_ID"] = run_id;
+  env["AUTOMATA_RUN_DIR"] = run_dir.string();
+  env["AUTOMATA_STEP_ID"] = instance.id;
+  env["AUTOMATA_ATTEMPT"] = std::to_string(instance.attempt);
+  env["AUTOMATA_WORKFLOW"] = workflow->name;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [key, value] : env) {
+    out.push_back(key + "=" + value);
+  }
+  return out;
+}
+
+Result<void> Driver::Impl::prepare_contexts() {
+  for (const auto& entry : base_environment) {
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos) {
+      base_env_map[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+  }
+  env_context = Value::object();
+  for (const auto& [key, value] : base_env_map) {
+    env_context[key] = value;
+  }
+  for (const auto& name : workflow->secrets) {
+    const auto it = base_env_map.find(name);
+    secrets_context[name] = it != base_env_map.end() ? it->second : std::string();
+  }
+  expr::EvalContext context = eval_context(nullptr, nullptr);
+  for (const auto& [name, text] : workflow->env) {
+    auto value = render(text, context);
+    if (!value.ok()) {
+      return Error::failed(fmt::format("env.{}: {}", name, value.error().message));
+    }
+    base_env_map[name] = as_text(value.value());
+    env_context[name] = base_env_map[name];
+  }
+  return {};
+}
+
+}  // namespace automata::engine

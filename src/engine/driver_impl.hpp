@@ -1,0 +1,145 @@
+#pragma once
+// Private to the driver: the state of one driven run. All fields below the
+// mutex are guarded by it; step threads touch only their Instance's
+// `context`, and report through `completions`.
+#include <atomic>
+#include <random>
+#include <map>
+#include <unordered_map>
+#include <set>
+
+#include "engine/driver.hpp"
+#include "engine/expr.hpp"
+
+namespace automata::engine {
+
+class InstanceContext;
+class ControlServer;
+
+enum class InstancePhase { waiting, running, retry_wait, done };
+
+struct Instance {
+  int node = -1;
+  std::string id;
+  Value matrix;  // null when the step has no matrix
+  InstancePhase phase = InstancePhase::waiting;
+  std::string status;  // final: succeeded failed skipped cancelled
+  int attempt = 0;     // of the attempt running or last run
+  int attempt_base = 0;  // attempts before this drive (a failed step re-run by resume)
+  bool resumed_attempt = false;  // the journal shows this attempt started but not finished
+  SteadyTime retry_at{};
+  SteadyTime started_at{};
+  SteadyTime deadline = SteadyTime::max();  // timeout of the running attempt
+  bool timed_out = false;
+  bool cancel_requested = false;
+  bool uses_slot = true;
+  bool condition_checked = false;
+  bool is_compensation = false;
+  const StepDef* def = nullptr;  // the step (or compensation) this instance runs
+  std::unique_ptr<CancelToken> cancel;
+  std::unique_ptr<InstanceContext> context;
+  std::thread thread;
+  Driver* child = nullptr;  // a child workflow's driver while one runs in this instance
+  Value outputs = Value::object();
+  std::optional<int> exit_code;
+  std::string error;
+  std::int64_t duration_ms = 0;
+};
+
+struct Node {
+  const StepDef* def = nullptr;
+  bool expanded = false;
+  bool done = false;
+  std::vector<int> instances;
+  std::string status;  // aggregated final status
+};
+
+struct Completion {
+  int instance = -1;
+  StepResult result;
+};
+
+enum class StopMode { none, cancel, rollback, interrupt };
+
+struct Driver::Impl {
+  // Fixed at open.
+  std::filesystem::path run_dir;
+  std::string run_id;
+  std::shared_ptr<const Workflow> workflow;
+  Masker masker;
+  EngineServices services;
+  DriveOptions options;
+  OpenMode mode;
+  std::optional<RunLock> run_lock;
+  std::unique_ptr<JournalWriter> journal;
+  std::optional<std::string> torn_note;
+  std::filesystem::path cwd;  // where the run started
+  std::vector<std::string> base_environment;
+  Value secrets_context = Value::object();
+  Value env_context = Value::object();
+  Value inputs;
+  SteadyTime drive_started{};
+  SystemTime run_started_wall{};
+  std::int64_t previous_duration_ms = 0;
+  std::mt19937_64 random_engine{std::random_device{}()};
+  std::string parent_label;          // prefix for a child's heartbeats
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  RunState state;
+  std::vector<Node> nodes;
+  std::deque<Instance> instances;  // deque: step threads hold references across push_back
+  std::deque<Completion> completions;
+  std::deque<std::pair<std::string, Value>> posted_signals;
+  std::atomic<bool> interrupt_requested{false};
+  StopMode stop = StopMode::none;
+  bool paused = false;
+  int blocked_on_signal = 0;
+  int stage = 0;  // 0 main, 1 compensate, 2 on_failure, 3 finally, 4 end
+  bool pause_exit = false;  // only waits for signals remain: stop them and exit paused
+  std::vector<int> compensation_queue;  // instance indices, run one at a time
+  std::set<std::string> stdout_used;     // step ids whose stdout an expression reads
+  StepContext* parent_context = nullptr;  // a child workflow waits for signals through its parent step
+  bool run_failed = false;
+  std::string failure_message;
+  std::string failed_step;
+  std::size_t announced_total = 0;
+  Value steps_context = Value::object();
+  std::unique_ptr<ControlServer> control;
+
+  // driver.cpp
+  Result<Value> emit(Value record);  // mask, journal, fold, deliver; returns the full record
+  Result<DriveResult> run_loop();
+  // driver_schedule.cpp
+  void build_nodes();
+  bool node_ready(const Node& node) const;
+  Result<void> expand(int node_index);
+  Result<bool> schedule_ready(SteadyTime now);
+  Result<void> start_attempt(int index, SteadyTime now);
+  Result<void> handle_completion(Completion completion);
+  Result<void> finish_instance(Instance& instance, const std::string& status);
+  Result<void> prepare_attempt(Instance& instance, const expr::EvalContext& context, InstanceContext& step_context);
+  void update_node(int node_index);
+  void request_stop(StopMode stop_mode);
+  int running_count(bool slots_only) const;
+  Result<void> run_compensations();
+  Result<void> skip_remaining(Phase which, const std::string& reason);
+  Result<void> handle_signal(const std::string& name, const Value& data);
+  Result<void> write_run_json(const std::string& status);
+  void announce_total();
+  // driver_eval.cpp
+  expr::EvalContext eval_context(const Instance* instance, const Value* attempt) ;
+  Result<Value> render(const TemplateText& text, const expr::EvalContext& context);
+  Result<Value> render_value(const Value& value, const expr::EvalContext& context);
+  Result<bool> evaluate_condition(const std::optional<TemplateText>& text, const expr::EvalContext& context,
+                                  bool default_value);
+  expr::StatusFlags needs_status(const StepDef& def) const;
+  void update_steps_context(const Instance& instance);
+  std::vector<std::string> step_environment(const StepDef& def, const Instance& instance, const expr::EvalContext& ctx,
+                                            Result<void>& error);
+  Result<void> prepare_contexts();
+  std::map<std::string, std::string> base_env_map;
+  std::unordered_map<std::string, std::shared_ptr<expr::Template>> template_cache;  // by source text
+};
+
+}  // namespace automata::engine

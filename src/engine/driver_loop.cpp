@@ -1,0 +1,330 @@
+// The scheduler loop (architecture.md step 4-7): a ready set, caps, retries,
+// timeouts, stages (main, compensations, on_failure, finally), and the end.
+#include <fmt/format.h>
+
+#include "engine/driver_context.hpp"
+#include "engine/driver_impl.hpp"
+#include "engine/loader.hpp"
+#include "engine/retry.hpp"
+
+namespace automata::engine {
+namespace {
+
+Phase stage_phase(int stage) {
+  return stage == 2 ? Phase::on_failure : stage == 3 ? Phase::finally : Phase::main;
+}
+
+}  // namespace
+
+int Driver::Impl::running_count(bool slots_only) const {
+  int count = 0;
+  for (const auto& instance : instances) {
+    if (instance.phase == InstancePhase::running && (!slots_only || instance.uses_slot)) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+void Driver::Impl::announce_total() {
+  std::size_t total = 0;
+  for (const auto& node : nodes) {
+    if (node.def->phase == Phase::main) {
+      total += node.expanded ? node.instances.size() : 1;
+    }
+  }
+  if (total != announced_total) {
+    announced_total = total;
+    for (auto* sink : services.sinks) {
+      sink->on_total(total);
+    }
+  }
+}
+
+void Driver::Impl::request_stop(StopMode stop_mode) {
+  // interrupt > rollback > cancel: a stronger stop replaces a weaker one.
+  if (static_cast<int>(stop_mode) <= static_cast<int>(stop)) {
+    return;
+  }
+  stop = stop_mode;
+  for (auto& instance : instances) {
+    if (instance.phase != InstancePhase::running || instance.is_compensation) {
+      continue;
+    }
+    // Cleanup stages keep running on cancel; only an interrupt stops them.
+    if (stop_mode != StopMode::interrupt && instance.def->phase != Phase::main) {
+      continue;
+    }
+    instance.cancel_requested = true;
+    instance.cancel->cancel();
+    if (instance.child != nullptr && stop_mode != StopMode::interrupt) {
+      instance.child->post_signal("cancel", Value());
+    }
+  }
+  wake.notify_all();
+}
+
+Result<void> Driver::Impl::handle_signal(const std::string& name, const Value& data) {
+  TRY(emit({{"type", "SignalReceived"}, {"name", name}, {"data", data}}));
+  if (name == "pause") {
+    paused = true;
+  } else if (name == "resume") {
+    paused = false;
+  } else if (name == "cancel") {
+    request_stop(StopMode::cancel);
+  } else if (name == "rollback") {
+    if (!run_failed) {
+      failure_message = "rolled back by signal";
+    }
+    request_stop(StopMode::rollback);
+  }
+  // Children see the parent's signals through their wait steps.
+  wake.notify_all();
+  return {};
+}
+
+Result<void> Driver::Impl::skip_remaining(Phase which, const std::string& reason) {
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    Node& node = nodes[n];
+    if (node.def->phase != which || node.done) {
+      continue;
+    }
+    if (!node.expanded) {
+      node.expanded = true;
+      TRY(emit({{"type", "StepSkipped"}, {"step", node.def->id}, {"reason", reason}}));
+      node.done = true;
+      node.status = "skipped";
+      continue;
+    }
+    for (int index : node.instances) {
+      Instance& instance = instances[static_cast<std::size_t>(index)];
+      if (instance.phase == InstancePhase::waiting || instance.phase == InstancePhase::retry_wait) {
+        TRY(emit({{"type", "StepSkipped"}, {"step", instance.id}, {"reason", reason}}));
+        TRY(finish_instance(instance, "skipped"));
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> Driver::Impl::run_compensations() {
+  // Called once when the compensation stage begins: completed main steps with
+  // a compensation, newest first.
+  for (auto it = state.completion_order.rbegin(); it != state.completion_order.rend(); ++it) {
+    if (state.compensated.count(*it) != 0) {
+      continue;
+    }
+    for (std::size_t i = 0; i < instances.size(); ++i) {
+      Instance& original = instances[i];
+      if (original.id != *it || original.is_compensation || original.status != "succeeded") {
+        continue;
+      }
+      const StepDef* def = nodes[static_cast<std::size_t>(original.node)].def;
+      if (!def->compensate || def->phase != Phase::main) {
+        continue;
+      }
+      Instance compensation;
+      compensation.node = original.node;
+      compensation.id = original.id;
+      compensation.matrix = original.matrix;
+      compensation.def = def->compensate.get();
+      compensation.is_compensation = true;
+      compensation.condition_checked = true;
+      compensation.uses_slot = false;
+      instances.push_back(std::move(compensation));
+      compensation_queue.push_back(static_cast<int>(instances.size() - 1));
+    }
+  }
+  return {};
+}
+
+Result<DriveResult> Driver::Impl::run_loop() {
+  std::unique_lock lock(mutex);
+  build_nodes();
+  if (auto prepared = prepare_contexts(); !prepared.ok()) {
+    failure_message = prepared.error().message;
+    TRY(emit({{"type", "RunFailed"}, {"duration_ms", 0}, {"error", failure_message}}));
+    TRY(journal->sync());
+    return DriveResult{RunEnd::failed, failure_message, Value::object()};
+  }
+  announce_total();
+  bool compensations_planned = false;
+  while (true) {
+    while (!posted_signals.empty()) {
+      auto [name, data] = std::move(posted_signals.front());
+      posted_signals.pop_front();
+      TRY(handle_signal(name, data));
+    }
+    if (interrupt_requested && stop != StopMode::interrupt) {
+      request_stop(StopMode::interrupt);
+    }
+    while (!completions.empty()) {
+      Completion completion = std::move(completions.front());
+      completions.pop_front();
+      Instance& instance = instances[static_cast<std::size_t>(completion.instance)];
+      lock.unlock();
+      if (instance.thread.joinable()) {
+        instance.thread.join();
+      }
+      lock.lock();
+      TRY(handle_completion(std::move(completion)));
+    }
+    const SteadyTime now = services.clock->steady_now();
+    for (auto& instance : instances) {
+      if (instance.phase == InstancePhase::running && !instance.timed_out && now >= instance.deadline) {
+        instance.timed_out = true;
+        instance.cancel->cancel();
+        if (instance.child != nullptr) {
+          instance.child->post_signal("cancel", Value());
+        }
+      }
+    }
+    if (stop == StopMode::none && !paused && !pause_exit) {
+      TRY(schedule_ready(now));
+    }
+    // Compensations run one at a time, newest completed step first.
+    if (stage == 1 && stop != StopMode::interrupt && !pause_exit && running_count(false) == 0 &&
+        !compensation_queue.empty()) {
+      const int next = compensation_queue.front();
+      compensation_queue.erase(compensation_queue.begin());
+      TRY(start_attempt(next, now));
+      continue;
+    }
+    const int running = running_count(false);
+    if (running == 0) {
+      if (stop == StopMode::interrupt) {
+        TRY(emit({{"type", "RunInterrupted"}, {"reason", interrupt_requested ? "interrupted by signal" : "stopped"}}));
+        TRY(journal->sync());
+        return DriveResult{RunEnd::interrupted, "interrupted", Value::object()};
+      }
+      if (paused || pause_exit) {
+        std::string reason = "paused by signal";
+        if (pause_exit) {
+          std::vector<std::string> names;
+          for (const auto& instance : instances) {
+            if (instance.phase == InstancePhase::waiting && instance.def->uses == "wait") {
+              names.push_back(instance.def->with.value("signal", std::string()));
+            }
+          }
+          reason = fmt::format("waiting for signal {}", names.empty() ? std::string("") :
+                                                         fmt::format("'{}'", fmt::join(names, "', '")));
+        }
+        TRY(emit({{"type", "RunPaused"}, {"reason", reason}}));
+        TRY(journal->sync());
+        return DriveResult{RunEnd::paused, reason, Value::object()};
+      }
+      // Is the current stage finished?
+      bool stage_done = true;
+      if (stage == 0 || stage == 2 || stage == 3) {
+        const Phase phase = stage_phase(stage);
+        for (const auto& node : nodes) {
+          if (node.def->phase == phase && !node.done) {
+            stage_done = false;
+            break;
+          }
+        }
+      } else if (stage == 1) {
+        stage_done = compensation_queue.empty();
+      }
+      if (stage_done) {
+        if (stage == 0) {
+          if (stop == StopMode::cancel || stop == StopMode::rollback) {
+            TRY(skip_remaining(Phase::main, stop == StopMode::cancel ? "run cancelled" : "run rolled back"));
+          }
+          if (stop == StopMode::rollback) {
+            run_failed = true;
+          }
+          stage = (run_failed || stop == StopMode::cancel) ? 1 : 3;
+        } else if (stage == 1) {
+          stage = run_failed && stop != StopMode::cancel ? 2 : 3;
+        } else if (stage == 2) {
+          stage = 3;
+        } else if (stage == 3) {
+          stage = 4;
+        }
+        if (stage == 1 && !compensations_planned) {
+          compensations_planned = true;
+          TRY(run_compensations());
+        }
+        if (stage == 4) {
+          break;
+        }
+        continue;
+      }
+      // Nothing runs, the stage is not done: only retry timers can move it.
+    } else if (running == blocked_on_signal && stop == StopMode::none && !pause_exit) {
+      // Everything still running is waiting for a signal and nothing else is
+      // ready or retrying: the run is paused until a signal and `resume`.
+      bool other_work = false;
+      for (const auto& instance : instances) {
+        if (instance.phase == InstancePhase::retry_wait) {
+          other_work = true;
+        }
+      }
+      if (!other_work) {
+        pause_exit = true;
+        for (auto& instance : instances) {
+          if (instance.phase == InstancePhase::running) {
+            instance.cancel->cancel();
+          }
+        }
+        wake.notify_all();
+        continue;
+      }
+    }
+    // Sleep until the next thing that can happen: a completion, a signal, a
+    // retry coming due, or a timeout.
+    SteadyTime next = SteadyTime::max();
+    for (const auto& instance : instances) {
+      if (instance.phase == InstancePhase::retry_wait) {
+        next = std::min(next, instance.retry_at);
+      } else if (instance.phase == InstancePhase::running && !instance.timed_out) {
+        next = std::min(next, instance.deadline);
+      }
+    }
+    auto nothing_pending = [&] {
+      return !completions.empty() || !posted_signals.empty() || (interrupt_requested && stop != StopMode::interrupt);
+    };
+    if (nothing_pending()) {
+      continue;
+    }
+    if (next == SteadyTime::max()) {
+      wake.wait(lock);
+    } else {
+      wake.wait_until(lock, next);
+    }
+  }
+  // The end.
+  const auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               services.clock->wall_now() - run_started_wall)
+                               .count();
+  if (stop == StopMode::cancel) {
+    TRY(emit({{"type", "RunCancelled"}, {"duration_ms", duration_ms}}));
+    TRY(journal->sync());
+    return DriveResult{RunEnd::cancelled, "cancelled", Value::object()};
+  }
+  Value outputs = Value::object();
+  if (!run_failed) {
+    expr::EvalContext context = eval_context(nullptr, nullptr);
+    for (const auto& [name, text] : workflow->outputs) {
+      auto value = render(text, context);
+      if (!value.ok()) {
+        run_failed = true;
+        failure_message = fmt::format("workflow output '{}': {}", name, value.error().message);
+        break;
+      }
+      outputs[name] = std::move(value.value());
+    }
+  }
+  if (run_failed) {
+    TRY(emit({{"type", "RunFailed"}, {"duration_ms", duration_ms}, {"error", failure_message}}));
+    TRY(journal->sync());
+    return DriveResult{RunEnd::failed, failure_message, Value::object()};
+  }
+  masker.mask_value(outputs);
+  TRY(emit({{"type", "RunCompleted"}, {"duration_ms", duration_ms}, {"outputs", outputs}}));
+  TRY(journal->sync());
+  return DriveResult{RunEnd::succeeded, "", outputs};
+}
+
+}  // namespace automata::engine

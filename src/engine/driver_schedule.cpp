@@ -1,0 +1,552 @@
+// Scheduling: nodes (step definitions) become ready when their needs are done,
+// expand into instances (matrix), pass their `if`, and start within the caps.
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "engine/driver_context.hpp"
+#include "engine/driver_impl.hpp"
+#include "engine/loader.hpp"
+#include "engine/matrix.hpp"
+#include "engine/retry.hpp"
+
+namespace automata::engine {
+namespace {
+
+std::string describe_failure(const StepResult& result) {
+  if (!result.error.empty()) {
+    return result.error;
+  }
+  if (result.exit_code) {
+    return fmt::format("exit code {}", *result.exit_code);
+  }
+  return "failed";
+}
+
+}  // namespace
+
+void Driver::Impl::build_nodes() {
+  nodes.clear();
+  for (const auto& step : workflow->steps) {
+    Node node;
+    node.def = &step;
+    nodes.push_back(node);
+  }
+  // Only steps whose stdout an expression reads keep it in the journal.
+  static const std::regex k_stdout_reference(R"(steps\.([A-Za-z0-9_-]+)\.stdout)");
+  for (auto it = std::sregex_iterator(workflow->source.begin(), workflow->source.end(), k_stdout_reference);
+       it != std::sregex_iterator(); ++it) {
+    stdout_used.insert((*it)[1].str());
+  }
+  // Steps completed before this drive count as done in the expression context.
+  for (const auto& [id, step_state] : state.steps) {
+    (void)id;
+    (void)step_state;
+  }
+}
+
+bool Driver::Impl::node_ready(const Node& node) const {
+  for (const auto& need : node.def->needs) {
+    for (const auto& other : nodes) {
+      if (other.def->id == need && !other.done) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+Result<void> Driver::Impl::expand(int node_index) {
+  Node& node = nodes[static_cast<std::size_t>(node_index)];
+  node.expanded = true;
+  std::vector<MatrixInstance> planned;
+  if (node.def->matrix) {
+    std::vector<Value> combinations;
+    if (node.def->matrix->from) {
+      expr::EvalContext context = eval_context(nullptr, nullptr);
+      auto value = render(*node.def->matrix->from, context);
+      Result<std::vector<Value>> listed = value.ok() ? expand_matrix_list(value.value())
+                                                     : Result<std::vector<Value>>(value.error());
+      if (!listed.ok()) {
+        // The step itself fails: it has no instances to run.
+        const std::string message = fmt::format("matrix: {}", listed.error().message);
+        TRY(emit({{"type", "StepFailed"}, {"step", node.def->id}, {"attempt", 1}, {"error", message},
+                  {"exit_code", nullptr}, {"retryable", false}, {"duration_ms", 0}}));
+        node.done = true;
+        node.status = "failed";
+        if (!node.def->continue_on_error) {
+          run_failed = true;
+          if (failure_message.empty()) {
+            failure_message = fmt::format("step '{}' failed: {}", node.def->id, message);
+            failed_step = node.def->id;
+          }
+        }
+        return {};
+      }
+      combinations = std::move(listed.value());
+    } else if (!node.def->matrix->axis_positions.empty()) {
+      // Axes given as expressions are evaluated now, then expanded as lists.
+      MatrixDef evaluated = *node.def->matrix;
+      expr::EvalContext context = eval_context(nullptr, nullptr);
+      std::string problem;
+      for (const auto& [axis, pos] : node.def->matrix->axis_positions) {
+        auto value = render(TemplateText{evaluated.axes[axis].get<std::string>(), pos}, context);
+        if (!value.ok()) {
+          problem = fmt::format("matrix axis '{}': {}", axis, value.error().message);
+          break;
+        }
+        if (!value->is_array()) {
+          problem = fmt::format("matrix axis '{}' gave {}, not a list", axis, value->dump());
+          break;
+        }
+        evaluated.axes[axis] = std::move(value.value());
+      }
+      if (!problem.empty()) {
+        TRY(emit({{"type", "StepFailed"}, {"step", node.def->id}, {"attempt", 1}, {"error", problem},
+                  {"exit_code", nullptr}, {"retryable", false}, {"duration_ms", 0}}));
+        node.done = true;
+        node.status = "failed";
+        if (!node.def->continue_on_error) {
+          run_failed = true;
+          if (failure_message.empty()) {
+            failure_message = fmt::format("step '{}' failed: {}", node.def->id, problem);
+            failed_step = node.def->id;
+          }
+        }
+        return {};
+      }
+      combinations = expand_static_matrix(evaluated);
+    } else {
+      combinations = expand_static_matrix(*node.def->matrix);
+    }
+    planned = name_instances(node.def->id, combinations);
+    if (planned.empty()) {
+      TRY(emit({{"type", "StepSkipped"}, {"step", node.def->id}, {"reason", "the matrix is empty"}}));
+      node.done = true;
+      node.status = "skipped";
+      return {};
+    }
+  } else {
+    planned.push_back({node.def->id, Value()});
+  }
+  for (auto& item : planned) {
+    Instance instance;
+    instance.node = node_index;
+    instance.id = item.id;
+    instance.matrix = std::move(item.values);
+    instance.def = node.def;
+    const StepKind* kind = services.kinds->find(node.def->uses);
+    instance.uses_slot = kind == nullptr || kind->uses_job_slot();
+    const auto known = state.steps.find(instance.id);
+    if (known != state.steps.end()) {
+      const StepState& previous = known->second;
+      if (previous.status == "succeeded") {
+        instance.phase = InstancePhase::done;
+        instance.status = "succeeded";
+        instance.attempt = previous.attempt;
+        instance.outputs = previous.outputs;
+        instance.exit_code = previous.exit_code;
+        instance.duration_ms = previous.duration_ms;
+        instance.condition_checked = true;
+      } else if (previous.status == "running") {
+        // Started, never finished: the same attempt runs again (at-least-once).
+        instance.attempt = previous.attempt - 1;
+        instance.attempt_base = 0;
+        instance.resumed_attempt = true;
+      } else if (previous.status == "retrying") {
+        instance.attempt = previous.attempt;
+        instance.condition_checked = true;
+      } else {
+        // Failed, cancelled or skipped before: a fresh series of attempts.
+        instance.attempt = previous.attempt;
+        instance.attempt_base = previous.attempt;
+      }
+    }
+    instances.push_back(std::move(instance));
+    const int index = static_cast<int>(instances.size() - 1);
+    node.instances.push_back(index);
+    if (instances.back().phase == InstancePhase::done) {
+      update_steps_context(instances.back());
+    }
+  }
+  update_node(node_index);
+  return {};
+}
+
+void Driver::Impl::update_node(int node_index) {
+  Node& node = nodes[static_cast<std::size_t>(node_index)];
+  if (!node.expanded || node.done) {
+    return;
+  }
+  bool any_failed = false;
+  bool any_cancelled = false;
+  bool all_skipped = true;
+  for (int index : node.instances) {
+    const Instance& instance = instances[static_cast<std::size_t>(index)];
+    if (instance.phase != InstancePhase::done) {
+      return;
+    }
+    any_failed = any_failed || instance.status == "failed";
+    any_cancelled = any_cancelled || instance.status == "cancelled";
+    all_skipped = all_skipped && instance.status == "skipped";
+  }
+  node.done = true;
+  node.status = any_failed ? "failed" : any_cancelled ? "cancelled" : all_skipped ? "skipped" : "succeeded";
+  if (node.def->matrix) {
+    Value entry = Value::object();
+    Value outputs = Value::array();
+    for (int index : node.instances) {
+      outputs.push_back(instances[static_cast<std::size_t>(index)].outputs);
+    }
+    entry["status"] = node.status;
+    entry["outputs"] = std::move(outputs);
+    steps_context[node.def->id] = std::move(entry);
+  }
+}
+
+Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
+  bool started = false;
+  const Phase phase = stage == 2 ? Phase::on_failure : stage == 3 ? Phase::finally : Phase::main;
+  if (stage == 1 || stage == 4) {
+    return started;
+  }
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    Node& node = nodes[n];
+    if (node.def->phase != phase || node.expanded || !node_ready(node)) {
+      continue;
+    }
+    TRY(expand(static_cast<int>(n)));
+    announce_total();
+  }
+  const int jobs = options.jobs;
+  int running_slots = running_count(true);
+  int running_all = running_count(false);
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    Node& node = nodes[n];
+    if (node.def->phase != phase || !node.expanded || node.done) {
+      continue;
+    }
+    int node_running = 0;
+    bool sibling_failed = false;
+    for (int index : node.instances) {
+      const Instance& instance = instances[static_cast<std::size_t>(index)];
+      node_running += instance.phase == InstancePhase::running ? 1 : 0;
+      sibling_failed = sibling_failed || (instance.status == "failed" && !node.def->continue_on_error);
+    }
+    for (int index : node.instances) {
+      Instance& instance = instances[static_cast<std::size_t>(index)];
+      if (instance.phase == InstancePhase::retry_wait && instance.retry_at > now) {
+        continue;
+      }
+      if (instance.phase != InstancePhase::waiting && instance.phase != InstancePhase::retry_wait) {
+        continue;
+      }
+      if (node.def->matrix && node.def->fail_fast && sibling_failed) {
+        TRY(emit({{"type", "StepSkipped"}, {"step", instance.id}, {"reason", "fail_fast: another instance failed"}}));
+        TRY(finish_instance(instance, "skipped"));
+        continue;
+      }
+      if (!instance.condition_checked) {
+        instance.condition_checked = true;
+        expr::EvalContext context = eval_context(&instance, nullptr);
+        const bool default_if = true;
+        auto go = evaluate_condition(node.def->if_expr, context, default_if);
+        if (!go.ok()) {
+          instance.attempt += 1;
+          TRY(emit({{"type", "StepFailed"}, {"step", instance.id}, {"attempt", instance.attempt},
+                    {"error", fmt::format("if: {}", go.error().message)}, {"exit_code", nullptr},
+                    {"retryable", false}, {"duration_ms", 0}}));
+          instance.error = go.error().message;
+          TRY(finish_instance(instance, "failed"));
+          continue;
+        }
+        if (!go.value()) {
+          std::string reason;
+          if (!node.def->if_expr) {
+            std::vector<std::string> blocking;
+            for (const auto& need : node.def->needs) {
+              for (const auto& other : nodes) {
+                if (other.def->id == need && other.status != "succeeded" &&
+                    !(other.status == "failed" && other.def->continue_on_error)) {
+                  blocking.push_back(fmt::format("{} {}", need, other.status));
+                }
+              }
+            }
+            reason = fmt::format("needs not successful: {}", fmt::join(blocking, ", "));
+          } else {
+            reason = fmt::format("if: {} was false", node.def->if_expr->text);
+          }
+          TRY(emit({{"type", "StepSkipped"}, {"step", instance.id}, {"reason", reason}}));
+          TRY(finish_instance(instance, "skipped"));
+          continue;
+        }
+      }
+      if (instance.uses_slot && running_slots >= jobs) {
+        continue;
+      }
+      if (workflow->concurrency > 0 && running_all >= workflow->concurrency) {
+        continue;
+      }
+      if (node.def->max_parallel > 0 && node_running >= node.def->max_parallel) {
+        continue;
+      }
+      TRY(start_attempt(index, now));
+      started = true;
+      ++node_running;
+      ++running_all;
+      if (instance.uses_slot) {
+        ++running_slots;
+      }
+    }
+  }
+  return started;
+}
+
+Result<void> Driver::Impl::start_attempt(int index, SteadyTime now) {
+  Instance& instance = instances[static_cast<std::size_t>(index)];
+  const StepDef& def = *instance.def;
+  instance.timed_out = false;
+  instance.cancel_requested = false;
+  instance.cancel = std::make_unique<CancelToken>();
+  if (instance.is_compensation) {
+    TRY(emit({{"type", "CompensationStarted"}, {"step", instance.id}}));
+  } else {
+    const bool first_time = state.steps.find(instance.id) == state.steps.end();
+    if (!instance.resumed_attempt) {
+      instance.attempt += 1;
+    }
+    instance.resumed_attempt = false;
+    if (first_time) {
+      Value scheduled = {{"type", "StepScheduled"}, {"step", instance.id}};
+      if (!def.name.empty()) {
+        scheduled["name"] = def.name;
+      }
+      if (!instance.matrix.is_null()) {
+        scheduled["instance"] = instance.matrix;
+        scheduled["matrix_of"] = def.id;
+      }
+      scheduled["attempt"] = instance.attempt;
+      TRY(emit(std::move(scheduled)));
+    }
+    TRY(emit({{"type", "StepStarted"}, {"step", instance.id}, {"attempt", instance.attempt},
+              {"worker", fmt::format("local:{}", getpid())}}));
+  }
+  instance.phase = InstancePhase::running;
+  instance.started_at = now;
+  instance.deadline = def.timeout ? now + *def.timeout : SteadyTime::max();
+  // Everything the step thread needs is rendered here, on the driver thread.
+  expr::EvalContext context = eval_context(&instance, nullptr);
+  auto step_context = std::make_unique<InstanceContext>(*this, instance);
+  auto prepared = prepare_attempt(instance, context, *step_context);
+  instance.context = std::move(step_context);
+  if (!prepared.ok()) {
+    // The attempt fails without running (an expression could not be evaluated).
+    completions.push_back({index, StepResult::failure(prepared.error().message, false)});
+    wake.notify_all();
+    return {};
+  }
+  StepKind* kind = services.kinds->find(def.uses);
+  InstanceContext* raw = instance.context.get();
+  instance.thread = std::thread([this, index, kind, raw] {
+    StepResult result;
+    try {
+      result = kind->execute(*raw);
+    } catch (const std::exception& e) {
+      result = StepResult::failure(fmt::format("internal error in step kind '{}': {}", kind->name(), e.what()), false);
+    }
+    raw->finish();
+    {
+      std::lock_guard guard(mutex);
+      completions.push_back({index, std::move(result)});
+    }
+    wake.notify_all();
+  });
+  return {};
+}
+
+Result<void> Driver::Impl::prepare_attempt(Instance& instance, const expr::EvalContext& context,
+                                           InstanceContext& step_context) {
+  const StepDef& def = *instance.def;
+  Value params = Value::object();
+  if (def.uses == "shell") {
+    if (def.run) {
+      TRY_ASSIGN(Value text, render(*def.run, context));
+      params["run"] = text.is_string() ? text.get<std::string>() : text.dump();
+    }
+    params["shell"] = def.shell.empty() ? workflow->default_shell : def.shell;
+  } else {
+    TRY_ASSIGN(params, render_value(def.with, context));
+    if (const StepKind* kind = services.kinds->find(def.uses)) {
+      for (const auto& spec : kind->params()) {
+        if (!params.contains(spec.name) && !spec.default_value.is_null()) {
+          params[spec.name] = spec.default_value;
+        }
+      }
+    }
+  }
+  step_context.set_params(std::move(params));
+  Result<void> env_problem;
+  auto environment = step_environment(def, instance, context, env_problem);
+  TRY(env_problem);
+  step_context.set_environment(std::move(environment));
+  std::filesystem::path directory = cwd;
+  const std::optional<TemplateText>& wd = def.working_directory ? def.working_directory : workflow->default_working_directory;
+  if (wd) {
+    TRY_ASSIGN(Value text, render(*wd, context));
+    const std::string path = text.is_string() ? text.get<std::string>() : text.dump();
+    directory = std::filesystem::path(path).is_absolute() ? std::filesystem::path(path) : cwd / path;
+  }
+  step_context.set_working_directory(std::move(directory));
+  step_context.set_timeout(def.timeout);
+  return {};
+}
+
+Result<void> Driver::Impl::finish_instance(Instance& instance, const std::string& status) {
+  instance.phase = InstancePhase::done;
+  instance.status = status;
+  if (!instance.is_compensation) {
+    update_steps_context(instance);
+    update_node(instance.node);
+  }
+  return {};
+}
+
+Result<void> Driver::Impl::handle_completion(Completion completion) {
+  Instance& instance = instances[static_cast<std::size_t>(completion.instance)];
+  StepResult& result = completion.result;
+  const SteadyTime now = services.clock->steady_now();
+  instance.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - instance.started_at).count();
+  const bool stopped_by_us = (stop == StopMode::interrupt || pause_exit) && !instance.timed_out;
+  if (stopped_by_us && !result.succeeded) {
+    // Interrupted or paused: nothing is recorded, the attempt runs again on resume.
+    instance.phase = InstancePhase::waiting;
+    instance.resumed_attempt = !instance.is_compensation;
+    if (instance.is_compensation) {
+      compensation_queue.insert(compensation_queue.begin(), completion.instance);
+    }
+    return {};
+  }
+  if (instance.timed_out && !result.succeeded) {
+    result.timed_out = true;
+    result.cancelled = false;
+    result.exit_code = 124;
+    result.error = fmt::format("timed out after {}", format_duration_spec(*instance.def->timeout));
+  }
+  if (instance.is_compensation) {
+    if (result.succeeded) {
+      TRY(emit({{"type", "CompensationCompleted"}, {"step", instance.id}, {"duration_ms", instance.duration_ms}}));
+    } else {
+      TRY(emit({{"type", "CompensationFailed"}, {"step", instance.id}, {"error", describe_failure(result)},
+                {"duration_ms", instance.duration_ms}}));
+    }
+    return finish_instance(instance, result.succeeded ? "succeeded" : "failed");
+  }
+  InstanceContext& step_context = *instance.context;
+  if (result.succeeded) {
+    instance.outputs = result.outputs;
+    instance.exit_code = result.exit_code;
+    // `outputs:` expressions see the step's own results.
+    if (!instance.def->outputs.empty()) {
+      Value self = {{"status", "succeeded"}, {"outputs", instance.outputs},
+                    {"exit_code", result.exit_code ? Value(*result.exit_code) : Value()},
+                    {"stdout", step_context.stdout_tail()}, {"attempts", instance.attempt}};
+      steps_context[instance.id] = self;
+      if (instance.matrix.is_object()) {
+        steps_context[instance.def->id] = self;
+      }
+      expr::EvalContext context = eval_context(&instance, nullptr);
+      for (const auto& [name, text] : instance.def->outputs) {
+        auto value = render(text, context);
+        if (!value.ok()) {
+          result.succeeded = false;
+          result.retryable = false;
+          result.error = fmt::format("outputs.{}: {}", name, value.error().message);
+          break;
+        }
+        instance.outputs[name] = std::move(value.value());
+      }
+    }
+  }
+  if (result.succeeded) {
+    Value record = {{"type", "StepCompleted"}, {"step", instance.id}, {"attempt", instance.attempt},
+                    {"outputs", instance.outputs}, {"duration_ms", instance.duration_ms}};
+    if (result.exit_code) {
+      record["exit_code"] = *result.exit_code;
+    }
+    if (stdout_used.count(instance.def->id) != 0) {
+      record["stdout"] = step_context.stdout_tail();
+    }
+    TRY(emit(std::move(record)));
+    return finish_instance(instance, "succeeded");
+  }
+  instance.exit_code = result.exit_code;
+  instance.error = describe_failure(result);
+  const bool cancelled = result.cancelled || instance.cancel_requested;
+  bool retry = false;
+  if (!cancelled && stop == StopMode::none) {
+    retry = may_retry(instance.def->retry, instance.attempt - instance.attempt_base, result.exit_code, result.retryable);
+    if (retry && instance.def->retry.when) {
+      Value attempt = {{"number", instance.attempt},
+                       {"exit_code", result.exit_code ? Value(*result.exit_code) : Value()},
+                       {"timed_out", result.timed_out},
+                       {"error", instance.error}};
+      expr::EvalContext context = eval_context(&instance, &attempt);
+      auto when = evaluate_condition(instance.def->retry.when, context, true);
+      retry = when.ok() && when.value();
+    }
+  }
+  Value failed = {{"type", "StepFailed"},
+                  {"step", instance.id},
+                  {"attempt", instance.attempt},
+                  {"error", instance.error},
+                  {"exit_code", result.exit_code ? Value(*result.exit_code) : Value()},
+                  {"retryable", retry},
+                  {"duration_ms", instance.duration_ms}};
+  if (cancelled) {
+    failed["cancelled"] = true;
+  }
+  if (result.timed_out) {
+    failed["timed_out"] = true;
+  }
+  if (instance.def->continue_on_error) {
+    failed["continue_on_error"] = true;
+  }
+  if (stdout_used.count(instance.def->id) != 0) {
+    failed["stdout"] = step_context.stdout_tail();
+  }
+  TRY(emit(std::move(failed)));
+  if (retry) {
+    const double unit = services.random ? services.random()
+                                        : std::uniform_real_distribution<double>(0.0, 1.0)(random_engine);
+    const Duration delay = retry_delay(instance.def->retry, instance.attempt - instance.attempt_base, unit);
+    TRY(emit({{"type", "StepRetryScheduled"}, {"step", instance.id}, {"next_attempt", instance.attempt + 1},
+              {"delay_ms", delay.count()}, {"max_attempts", instance.attempt_base + instance.def->retry.max_attempts}}));
+    instance.phase = InstancePhase::retry_wait;
+    instance.retry_at = now + delay;
+    return {};
+  }
+  if (cancelled) {
+    return finish_instance(instance, "cancelled");
+  }
+  if (!instance.def->continue_on_error) {
+    run_failed = true;
+    if (failure_message.empty()) {
+      failure_message = fmt::format("step '{}' failed: {}", instance.id, instance.error);
+      failed_step = instance.id;
+    }
+    // fail_fast: the running siblings of a matrix instance are cancelled.
+    const Node& node = nodes[static_cast<std::size_t>(instance.node)];
+    if (node.def->matrix && node.def->fail_fast) {
+      for (int sibling : node.instances) {
+        Instance& other = instances[static_cast<std::size_t>(sibling)];
+        if (other.phase == InstancePhase::running) {
+          other.cancel_requested = true;
+          other.cancel->cancel();
+        }
+      }
+    }
+  }
+  return finish_instance(instance, "failed");
+}
+
+}  // namespace automata::engine

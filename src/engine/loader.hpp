@@ -1,0 +1,31 @@
+#pragma once
+// Loading a workflow file: YAML with source positions -> Workflow, reporting
+// every problem at once as file:line:col diagnostics (architecture.md step 2).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/diagnostics.hpp"
+#include "engine/step_kind.hpp"
+#include "engine/workflow.hpp"
+
+namespace automata::engine {
+
+struct LoadOutcome {
+  std::shared_ptr<const Workflow> workflow;  // null when there were errors
+  std::vector<Diagnostic> diagnostics;
+  std::string rendered;  // the diagnostics as text, one block each
+  bool ok() const { return workflow != nullptr; }
+};
+
+// `file` names the workflow in messages; `source` is its content.
+LoadOutcome load_workflow(const std::string& file, std::string source, const StepKindRegistry& kinds);
+
+// Reads the file, then load_workflow. An unreadable file is one diagnostic.
+LoadOutcome load_workflow_file(const std::string& file, const StepKindRegistry& kinds);
+
+// Parses "90s", "10m", "2h", "1h30m", "500ms", "0s".
+std::optional<Duration> parse_duration(std::string_view text);
+std::string format_duration_spec(Duration duration);
+
+}  // namespace automata::engine

@@ -1,0 +1,65 @@
+#pragma once
+// The state of a run is a pure fold over its journal records (journal.md
+// "Replay"). The same fold serves `status` from a journal, live status from
+// the driving process, and resume.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/step_kind.hpp"
+#include "engine/value.hpp"
+
+namespace automata::engine {
+
+struct StepState {
+  std::string status = "pending";  // pending running retrying succeeded failed skipped cancelled
+  int attempt = 0;
+  Value outputs = Value::object();
+  std::optional<int> exit_code;
+  std::int64_t duration_ms = 0;
+  std::string error;
+  std::string reason;                // skipped
+  std::string stdout_tail;           // when recorded
+  bool has_stdout = false;
+  bool continue_on_error = false;
+  std::string first_started;         // ts of the first StepStarted
+  std::string name;
+  Value instance;                    // matrix values or null
+  std::string matrix_of;             // parent step id of a matrix instance
+};
+
+struct RunState {
+  std::string run_id;
+  std::string workflow;
+  std::string file;
+  std::string source_hash;
+  Value inputs = Value::object();
+  std::vector<std::string> planned_steps;  // main step ids from RunStarted
+  std::string status = "running";  // running paused succeeded failed cancelled interrupted
+  std::string started;
+  std::string finished;
+  std::int64_t duration_ms = 0;
+  std::string error;
+  Value outputs = Value::object();
+  std::vector<std::string> order;            // step ids in order of first appearance
+  std::map<std::string, StepState> steps;
+  std::vector<std::string> completion_order;  // succeeded steps, in completion order
+  std::vector<SignalRecord> signals;
+  std::set<std::string> compensated;          // CompensationCompleted or Failed
+  bool pause_requested = false;
+  std::string paused_reason;
+  std::uint64_t last_seq = 0;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+
+  void apply(const Value& record);
+  StepState& step(const std::string& id);
+  // `status --output json` (cli.md); with_steps false for `runs`.
+  Value to_json(bool with_steps) const;
+};
+
+RunState fold_records(const std::vector<Value>& records);
+
+}  // namespace automata::engine

@@ -1,0 +1,45 @@
+#include "engine/suggest.hpp"
+
+#include <algorithm>
+
+namespace automata::engine {
+
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t max_distance) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t previous_diagonal = row[0];
+    row[0] = i;
+    std::size_t best_in_row = row[0];
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const std::size_t substitution = previous_diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+      row[j] = std::min({above + 1, row[j - 1] + 1, substitution});
+      previous_diagonal = above;
+      best_in_row = std::min(best_in_row, row[j]);
+    }
+    if (best_in_row > max_distance) {
+      return max_distance + 1;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  // Allow one edit per three characters, at least one, at most three.
+  const std::size_t limit = std::clamp<std::size_t>(word.size() / 3, 1, 3);
+  std::optional<std::string> best;
+  std::size_t best_distance = limit + 1;
+  for (const auto& candidate : candidates) {
+    const std::size_t distance = edit_distance(word, candidate, limit);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+}  // namespace automata::engine

@@ -1,0 +1,17 @@
+#pragma once
+// "Did you mean" for unknown ids, keys, step kinds and functions.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace automata::engine {
+
+// Levenshtein distance with an early exit above max_distance (ninja edit_distance).
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t max_distance = 64);
+
+// The closest candidate within a distance that scales with the word's length,
+// or nothing if none is close enough.
+std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace automata::engine

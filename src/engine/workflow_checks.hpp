@@ -1,0 +1,16 @@
+#pragma once
+// Checks of a read workflow that need the whole file: needs, cycles,
+// expressions (parse, contexts, step references), step kind parameters.
+#include "engine/diagnostics.hpp"
+#include "engine/step_kind.hpp"
+#include "engine/workflow.hpp"
+
+namespace automata::engine {
+
+void check_workflow(const Workflow& workflow, const StepKindRegistry& kinds, Diagnostics& diagnostics);
+
+// Every step id in `needs` order, grouped by phase, as a topological order
+// (the loader has refused cycles).
+std::vector<const StepDef*> topological_order(const Workflow& workflow, Phase phase);
+
+}  // namespace automata::engine
