@@ -3,7 +3,7 @@
 add_library(automata_settings INTERFACE)
 target_compile_options(automata_settings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough -Wformat=2)
+  -Woverloaded-virtual -Wimplicit-fallthrough -Wformat=2)
 if(AUTOMATA_WERROR)
   target_compile_options(automata_settings INTERFACE -Werror)
 endif()

@@ -252,7 +252,7 @@ class Reader {
                                               existing.pos.line));
         }
       }
-      const YAML::Node& body = it->second;
+      const YAML::Node body = it->second;  // by value: the iterator yields a temporary
       if (!body.IsMap()) {
         m_diag.error(position_of(body), fmt::format("input '{}' must be a map like {{ type: string, default: x }}, got {}",
                                                     input.name, describe(body)));
@@ -548,7 +548,7 @@ class Reader {
     }
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string key = it->first.Scalar();
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;  // by value: the iterator yields a temporary
       if (key == "include" || key == "exclude") {
         if (!value.IsSequence()) {
           m_diag.error(position_of(value), fmt::format("matrix '{}' must be a list of maps", key));
