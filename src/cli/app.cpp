@@ -12,10 +12,12 @@
 #include <fmt/format.h>
 
 #include "cli/console.hpp"
+#include "cli/docgen.hpp"
 #include "cli/junit.hpp"
 #include "cli/renderer.hpp"
 #include "cli/terminal.hpp"
 #include "commands/commands.hpp"
+#include "commands/completions.hpp"
 #include "commands/config.hpp"
 #include "engine/build_info.hpp"
 
@@ -71,13 +73,18 @@ class ConsoleIO final : public commands::CommandIO {
 };
 
 // Ctrl-C and SIGTERM are taken by one thread (sigwait), so no handler runs in
-// async-signal context: the first stops the run, the second kills it.
-void start_signal_thread() {
+// async-signal context: the first stops the run, the second kills it. A
+// detached driver has no terminal, so it ignores SIGHUP.
+void start_signal_thread(bool detached) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
+  if (detached) {
+    std::signal(SIGHUP, SIG_IGN);
+  } else {
+    sigaddset(&set, SIGHUP);
+  }
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::thread([set] {
     int count = 0;
@@ -135,6 +142,15 @@ int run_cli(int argc, char** argv) {
   for (const auto& command : commands::k_commands) {
     command.add(app, inv);
   }
+  // Completions and the man page walk this app, so they never drift from it.
+  commands::set_completion_generator(completion_script);
+  // Hidden (no group): scripts/gen-docs.sh writes man/automata.1 with it.
+  app.add_subcommand("__man", "Print the man page (roff)")->group("")->callback([&inv, &app] {
+    inv.action = [&inv, &app] {
+      inv.io->out(man_page(app));
+      return 0;
+    };
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -162,7 +178,8 @@ int run_cli(int argc, char** argv) {
   const auto mode = resolve_output_mode(g.output, out_info);
   ConsoleIO io(g, mode.value_or(OutputMode::plain));
   inv.io = &io;
-  start_signal_thread();
+  start_signal_thread(false);
+  inv.restart_signal_handling = [] { start_signal_thread(true); };
   if (!inv.action) {
     return 2;
   }

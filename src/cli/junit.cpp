@@ -254,7 +254,9 @@ std::string step_outcome(const StepReport& step) {
     case StepState::failed: {
       std::string line = step.display();
       line += step.exit_code ? fmt::format(" exit {} · {}", *step.exit_code, duration) : " " + duration;
-      if (!step.error.empty()) {
+      // The engine's error for a plain non-zero exit is "exit code N": said already.
+      const bool just_the_exit_code = step.exit_code && step.error == fmt::format("exit code {}", *step.exit_code);
+      if (!step.error.empty() && !just_the_exit_code) {
         line += " · " + first_line(step.error);
       }
       return line;

@@ -114,8 +114,8 @@ Result<void> apply_configuration(GlobalOptions& options, const ExplicitFlags& gi
   if (!options.config.empty()) {
     TRY(read_file(options.config, settings, true));
   }
-  if (const char* env = std::getenv("AUTOMATA_OUTPUT"); env != nullptr && *env != '\0') {
-    TRY(check_output(env, "AUTOMATA_OUTPUT"));
+  if (const char* env = std::getenv("AUTOMATA_OUTPUT_MODE"); env != nullptr && *env != '\0') {
+    TRY(check_output(env, "AUTOMATA_OUTPUT_MODE"));
     settings.output = env;
   }
   if (const char* env = std::getenv("AUTOMATA_JOBS"); env != nullptr && *env != '\0') {

@@ -90,6 +90,15 @@ int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
   engine::EngineServices services = make_services(inv);
   services.sinks.push_back(renderer.get());
   const engine::Masker masker = engine::masker_for(*workflow);
+  if (!mode.resume) {
+    // create_run wrote RunStarted before this renderer existed: show it, so
+    // `--output json` starts with RunStarted and the banner is printed.
+    if (auto contents = engine::load_journal(run_dir / "journal.jsonl", nullptr); contents.ok()) {
+      for (const auto& record : contents->records) {
+        renderer->on_record(record);
+      }
+    }
+  }
   auto opened = engine::Driver::open(run_dir, workflow, masker, services, make_drive_options(inv), mode);
   if (!opened.ok()) {
     renderer->close();

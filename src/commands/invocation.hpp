@@ -57,6 +57,9 @@ struct Invocation {
   CommandIO* io = nullptr;
   std::function<int()> action;  // set by the chosen subcommand's callback
   std::string program_path;     // argv[0], to find built-in workflows
+  // Set by cli/: starts signal handling again in a forked, detached driver
+  // (which has no terminal: SIGHUP is ignored there).
+  std::function<void()> restart_signal_handling;
 
   engine::RunStore store() const;
   const engine::StepKindRegistry& kinds() const;

@@ -1,8 +1,12 @@
 // automata run FILE|NAME [-i key=value ...] [--inputs-file F] [--run-id ID]
 //              [--if-exists fail|resume|skip] [--detach]
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -62,6 +66,12 @@ int detach_and_drive(Invocation& inv, const engine::NewRun& run, std::shared_ptr
     inv.io->redirect(1);
     inv.global.output = "plain";
     set_interrupt_target(nullptr);
+    // fork() keeps only the calling thread: cli/'s signal thread is gone in
+    // the child. The detached driver takes SIGINT/SIGTERM itself, so
+    // `kill -TERM` stops it like Ctrl-C (RunInterrupted, resumable).
+    if (inv.restart_signal_handling) {
+      inv.restart_signal_handling();
+    }
     const char byte = 'r';
     (void)!::write(ready[1], &byte, 1);
     ::close(ready[1]);
@@ -128,9 +138,21 @@ int run_command(Invocation& inv, const RunOptions& options) {
       }
       if (options.if_exists == "resume") {
         auto contents = engine::load_journal(dir / "journal.jsonl", nullptr);
-        if (contents.ok() && engine::fold_records(contents->records).status == "succeeded") {
+        if (!contents.ok()) {
+          return inv.fail(contents.error());
+        }
+        const engine::RunState state = engine::fold_records(contents->records);
+        if (state.status == "succeeded") {
           inv.note(fmt::format("run {} has already succeeded", options.run_id));
           return 0;
+        }
+        // Like `resume`: a run continues with the workflow it started with.
+        if (state.source_hash != workflow.value()->source_hash) {
+          return inv.fail(Error::usage(
+              fmt::format("{} has changed since run {} started", file.value(), options.run_id),
+              fmt::format("resume with `automata resume {} --use-current` to continue with the new version, "
+                          "or restore the file",
+                          options.run_id)));
         }
         engine::OpenMode mode;
         mode.resume = true;

@@ -42,9 +42,19 @@ Result<Value> run_status(const RunRef& run) {
   engine::RunState state = engine::fold_records(records);
   if ((state.status == "running" || (state.status == "paused" && state.paused_reason.empty())) &&
       !run_is_live(run.dir)) {
+    // No process drives it: it was killed (SIGKILL, power loss) mid-run.
     state.status = "interrupted";
   }
-  return state.to_json(true);
+  Value status = state.to_json(true);
+  if (state.status == "interrupted" && status.contains("steps")) {
+    // Nothing runs in an interrupted run: its unfinished steps say so.
+    for (auto& [id, step] : status["steps"].items()) {
+      if (step.value("status", std::string()) == "running") {
+        step["status"] = "interrupted";
+      }
+    }
+  }
+  return status;
 }
 
 }  // namespace automata::commands

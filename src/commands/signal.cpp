@@ -41,6 +41,22 @@ Result<bool> send_live(const RunRef& run, const Value& request) {
   return Error::infra(fmt::format("run {} is driven by a process that does not answer", run.id));
 }
 
+// Drives a run no process drives with `name` (cancel, rollback) posted first,
+// so it stops with its compensations, on_failure and finally steps.
+int drive_with_signal(Invocation& inv, const RunRef& run, const std::string& name, const Value& data) {
+  std::ifstream in(run.dir / "workflow.yaml", std::ios::binary);
+  std::stringstream source;
+  source << in.rdbuf();
+  auto workflow = load_source_or_report(inv, (run.dir / "workflow.yaml").string(), source.str());
+  if (!workflow.ok()) {
+    return inv.fail(workflow.error());
+  }
+  engine::OpenMode mode;
+  mode.resume = true;
+  mode.by = name;
+  return open_and_drive(inv, run.dir, workflow.value(), mode, {{name, data}});
+}
+
 int signal_command(Invocation& inv, const SignalOptions& options) {
   if (!is_signal_name(options.name)) {
     return inv.fail(Error::usage(fmt::format("'{}' is not a signal name: use letters, digits, '-' and '_'", options.name)));
@@ -70,6 +86,12 @@ int signal_command(Invocation& inv, const SignalOptions& options) {
     if (s == "succeeded" || s == "failed" || s == "cancelled") {
       return inv.fail(Error::usage(fmt::format("run {} has finished ({}); it takes no more signals", run->id, s)));
     }
+  }
+  if (options.name == "cancel" || options.name == "rollback") {
+    // Recorded for later, these would wait for a `resume` that may never come
+    // (and a resumed driver acts only on signals it receives): like
+    // `automata cancel`, drive the run now so its compensations run.
+    return drive_with_signal(inv, run.value(), options.name, data);
   }
   auto recorded = engine::record_signal_offline(run->dir, options.name, data, engine::Masker(), engine::real_clock());
   if (!recorded.ok()) {
@@ -104,17 +126,7 @@ int cancel_command(Invocation& inv, const std::string& argument) {
   }
   // Not running (interrupted or paused): drive it just long enough to cancel,
   // so its compensations and finally steps run.
-  std::ifstream in(run->dir / "workflow.yaml", std::ios::binary);
-  std::stringstream source;
-  source << in.rdbuf();
-  auto workflow = load_source_or_report(inv, (run->dir / "workflow.yaml").string(), source.str());
-  if (!workflow.ok()) {
-    return inv.fail(workflow.error());
-  }
-  engine::OpenMode mode;
-  mode.resume = true;
-  mode.by = "cancel";
-  return open_and_drive(inv, run->dir, workflow.value(), mode, {{"cancel", Value()}});
+  return drive_with_signal(inv, run.value(), "cancel", Value());
 }
 
 }  // namespace

@@ -23,6 +23,9 @@ const char* mark_for(const std::string& status) {
   if (status == "running") {
     return "▸";
   }
+  if (status == "interrupted") {
+    return "⏸";
+  }
   return "·";
 }
 

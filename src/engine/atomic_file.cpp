@@ -111,3 +111,14 @@ Result<void> create_private_directories(const std::filesystem::path& path) {
 }
 
 }  // namespace automata::engine
+
+namespace automata::engine {
+
+Result<void> sync_directory(const std::filesystem::path& dir) {
+  if (const int error = fsync_directory(dir); error != 0) {
+    return Error::infra(fmt::format("cannot sync {}: {}", dir.string(), std::strerror(error)));
+  }
+  return {};
+}
+
+}  // namespace automata::engine

@@ -11,6 +11,9 @@ namespace automata::engine {
 
 Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode = 0600);
 
+// fsync of a directory, so a rename or a new file in it is durable.
+Result<void> sync_directory(const std::filesystem::path& dir);
+
 // Creates a directory (and parents) with mode 0700 for those it creates.
 Result<void> create_private_directories(const std::filesystem::path& path);
 

@@ -48,14 +48,19 @@ Masker masker_for(const Workflow& workflow) {
   return masker;
 }
 
-Result<void> create_run_at(const std::filesystem::path& dir, const Workflow& workflow, const Value& inputs,
-                           const std::filesystem::path& cwd, const Masker& masker, const EngineServices& services) {
-  const std::string id = dir.filename().string();
+Result<void> create_run_at(const std::filesystem::path& dir, const std::string& id, const Workflow& workflow,
+                           const Value& inputs, const std::filesystem::path& cwd, const Masker& masker,
+                           const EngineServices& services) {
   TRY(create_private_directories(dir));
   TRY(make_run_subdirs(dir));
   TRY(write_file_atomic(dir / "workflow.yaml", workflow.source));
   TRY_ASSIGN(RunLock lock, RunLock::try_acquire(dir));
-  TRY_ASSIGN(auto journal, JournalWriter::open(dir / "journal.jsonl", lock, 1, Durability::grouped, *services.clock));
+  // The journal appears under its name only once it holds RunStarted: a child
+  // run killed while being created is then simply created again.
+  const auto staged_journal = dir / "journal.jsonl.new";
+  std::error_code stale;
+  std::filesystem::remove(staged_journal, stale);  // left by a creation that was killed
+  TRY_ASSIGN(auto journal, JournalWriter::open(staged_journal, lock, 1, Durability::grouped, *services.clock));
   Value masked_inputs = inputs;
   masker.mask_value(masked_inputs);
   Value planned = Value::array();
@@ -86,32 +91,49 @@ Result<void> create_run_at(const std::filesystem::path& dir, const Workflow& wor
                 {"source_hash", workflow.source_hash}, {"inputs", masked_inputs}, {"created", now},
                 {"updated", now},        {"status", "running"}};
   TRY(write_file_atomic(dir / "run.json", info.dump(2) + "\n"));
-  return {};
+  journal.reset();
+  if (::rename(staged_journal.c_str(), (dir / "journal.jsonl").c_str()) != 0) {
+    return Error::infra(fmt::format("cannot create {}: {}", (dir / "journal.jsonl").string(), std::strerror(errno)));
+  }
+  return sync_directory(dir);
 }
 
 Result<NewRun> create_run(const RunStore& store, const Workflow& workflow, const Value& inputs,
                           const std::optional<std::string>& run_id, const std::filesystem::path& cwd,
                           const Masker& masker, const EngineServices& services) {
-  NewRun run;
-  if (run_id) {
-    run.id = *run_id;
-    TRY_ASSIGN(run.dir, store.create_run_dir(run.id));
-  } else {
-    // A collision of two ids in the same second is retried with a new suffix.
-    for (int tries = 0;; ++tries) {
-      run.id = new_run_id(services.clock->wall_now());
-      auto created = store.create_run_dir(run.id);
-      if (created.ok()) {
-        run.dir = created.value();
-        break;
+  // The run is made in a hidden directory and renamed into place whole, so a
+  // process killed while creating it leaves no half-made run behind.
+  TRY(create_private_directories(store.runs_dir()));
+  for (int tries = 0;; ++tries) {
+    NewRun run;
+    run.id = run_id ? *run_id : new_run_id(services.clock->wall_now());
+    if (store.exists(run.id)) {
+      if (run_id || tries > 20) {
+        return Error::usage(fmt::format("a run with id '{}' exists already", run.id),
+                            "choose another --run-id, or pass --if-exists resume|skip");
       }
-      if (tries > 20 || created.error().code != Errc::usage) {
-        return std::move(created).error();
-      }
+      continue;
     }
+    const auto staging = store.runs_dir() / fmt::format(".creating-{}-{}", run.id, getpid());
+    std::error_code ec;
+    std::filesystem::remove_all(staging, ec);
+    TRY(create_run_at(staging, run.id, workflow, inputs, cwd, masker, services));
+    run.dir = store.run_dir(run.id);
+    if (::rename(staging.c_str(), run.dir.c_str()) != 0) {
+      const int error = errno;
+      std::filesystem::remove_all(staging, ec);
+      if ((error == EEXIST || error == ENOTEMPTY) && !run_id && tries <= 20) {
+        continue;
+      }
+      if (error == EEXIST || error == ENOTEMPTY) {
+        return Error::usage(fmt::format("a run with id '{}' exists already", run.id),
+                            "choose another --run-id, or pass --if-exists resume|skip");
+      }
+      return Error::infra(fmt::format("cannot create {}: {}", run.dir.string(), std::strerror(error)));
+    }
+    TRY(sync_directory(store.runs_dir()));
+    return run;
   }
-  TRY(create_run_at(run.dir, workflow, inputs, cwd, masker, services));
-  return run;
 }
 
 Driver::Driver(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -223,7 +245,9 @@ Result<std::unique_ptr<Driver>> Driver::open(const std::filesystem::path& run_di
         }
       }
     }
-    Value record = {{"type", "RunResumed"}, {"by", mode.by}, {"use_current", mode.use_current},
+    // `run` and `workflow` let a renderer that sees only this drive name the run.
+    Value record = {{"type", "RunResumed"}, {"run", d.run_id}, {"workflow", d.workflow->name},
+                    {"by", mode.by}, {"use_current", mode.use_current},
                     {"source_hash", d.workflow->source_hash}};
     if (mode.from_step) {
       record["from"] = *mode.from_step;
@@ -306,17 +330,9 @@ Result<DriveResult> Driver::drive() {
 
 void Driver::interrupt() {
   Impl& d = *m_impl;
+  // No lock: the driver's loop sees the flag and stops its steps and child
+  // workflows itself (request_stop), so this is safe from any thread.
   d.interrupt_requested = true;
-  {
-    // Under the lock: a step thread clears `child` (under it) before the
-    // child driver is destroyed. Lock order is always parent, then child.
-    std::lock_guard lock(d.mutex);
-    for (const auto& instance : d.instances) {
-      if (instance.child != nullptr) {
-        instance.child->interrupt();
-      }
-    }
-  }
   d.wake.notify_all();
 }
 
@@ -328,7 +344,7 @@ void Driver::interrupt_hard() {
 void Driver::post_signal(const std::string& name, const Value& data) {
   Impl& d = *m_impl;
   {
-    std::lock_guard lock(d.mutex);
+    std::lock_guard lock(d.inbox_mutex);
     d.posted_signals.emplace_back(name, data);
   }
   d.wake.notify_all();

@@ -64,8 +64,9 @@ Result<NewRun> create_run(const RunStore& store, const Workflow& workflow, const
 
 // The same, in a directory chosen by the caller (a child workflow's, nested
 // in its parent's run directory).
-Result<void> create_run_at(const std::filesystem::path& dir, const Workflow& workflow, const Value& inputs,
-                           const std::filesystem::path& cwd, const Masker& masker, const EngineServices& services);
+Result<void> create_run_at(const std::filesystem::path& dir, const std::string& id, const Workflow& workflow,
+                           const Value& inputs, const std::filesystem::path& cwd, const Masker& masker,
+                           const EngineServices& services);
 
 struct OpenMode {
   bool resume = false;       // write RunResumed (false: drive a run create_run just made)

@@ -166,7 +166,17 @@ void InstanceContext::heartbeat(std::string message, std::optional<double> progr
 
 std::optional<SignalRecord> InstanceContext::wait_for_signal(const std::string& name, std::optional<SystemTime> deadline) {
   if (m_driver.parent_context != nullptr) {
-    return m_driver.parent_context->wait_for_signal(name, deadline);
+    auto found = m_driver.parent_context->wait_for_signal(name, deadline);
+    if (found || (deadline && m_driver.services.clock->wall_now() >= *deadline)) {
+      return found;
+    }
+    // The parent's step was stopped. This child's driver is told right after
+    // and cancels this step; wait for that, so the wait kind reports a stop
+    // and not a timeout (bounded, should a stop ever not reach us).
+    for (int i = 0; i < 100 && !m_cancel.cancelled(); ++i) {
+      m_cancel.wait_for(std::chrono::milliseconds(50));
+    }
+    return std::nullopt;
   }
   std::unique_lock lock(m_driver.mutex);
   ++m_driver.blocked_on_signal;
@@ -219,7 +229,7 @@ StepResult InstanceContext::run_child_workflow(const std::filesystem::path& file
     if (!resolved.ok()) {
       return StepResult::failure(resolved.error().message, false);
     }
-    auto made = create_run_at(child_dir, *workflow, resolved.value(), m_driver.cwd, masker, services);
+    auto made = create_run_at(child_dir, child_dir.filename().string(), *workflow, resolved.value(), m_driver.cwd, masker, services);
     if (!made.ok()) {
       return StepResult::failure(made.error().message, false);
     }

@@ -159,6 +159,10 @@ Result<bool> Driver::Impl::evaluate_condition(const std::optional<TemplateText>&
 }
 
 void Driver::Impl::update_steps_context(const Instance& instance) {
+  // ordered_json lookups are linear: an entry no expression reads is not kept.
+  if (!all_steps_referenced && referenced_steps.count(instance.def->id) == 0) {
+    return;
+  }
   Value entry = Value::object();
   entry["status"] = instance.status;
   entry["outputs"] = instance.outputs;

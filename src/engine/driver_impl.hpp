@@ -52,12 +52,16 @@ struct Node {
   bool done = false;
   std::vector<int> instances;
   std::string status;  // aggregated final status
+  int pending_needs = 0;        // needs not done yet; ready at 0
+  std::vector<int> dependents;  // nodes that need this one
 };
 
 struct Completion {
   int instance = -1;
   StepResult result;
 };
+
+inline constexpr int k_max_running_waiters = 256;
 
 enum class StopMode { none, cancel, rollback, interrupt };
 
@@ -90,7 +94,13 @@ struct Driver::Impl {
   std::vector<Node> nodes;
   std::deque<Instance> instances;  // deque: step threads hold references across push_back
   std::deque<Completion> completions;
-  std::deque<std::pair<std::string, Value>> posted_signals;
+  // Posted signals and interrupts arrive without `mutex`: a parent driver
+  // holds its own mutex when it stops a child, while the child's events take
+  // the parent's mutex (heartbeats), so taking the child's here could
+  // deadlock. `inbox_mutex` is a leaf lock; the loop's waits are bounded
+  // (k_wake_poll) so a notify that slips between check and wait is not lost.
+  std::mutex inbox_mutex;
+  std::deque<std::pair<std::string, Value>> posted_signals;  // guarded by inbox_mutex
   std::atomic<bool> interrupt_requested{false};
   StopMode stop = StopMode::none;
   bool paused = false;
@@ -105,6 +115,18 @@ struct Driver::Impl {
   std::string failed_step;
   std::size_t announced_total = 0;
   Value steps_context = Value::object();
+  // Scheduling is event-driven so a step costs the same in a run of 30 or
+  // 30,000 steps: nodes whose needs are all done wait in ready_nodes, expanded
+  // unfinished nodes in active_nodes, running or retrying instances in live.
+  std::unordered_map<std::string, int> node_by_id;
+  std::vector<int> ready_nodes;
+  std::vector<int> active_nodes;
+  std::vector<int> live;
+  std::size_t total_instances = 0;
+  // steps.X entries are kept only for steps an expression can read.
+  std::set<std::string> referenced_steps;
+  bool all_steps_referenced = false;
+  void node_done(int node_index);
   std::unique_ptr<ControlServer> control;
 
   // driver.cpp
@@ -121,6 +143,11 @@ struct Driver::Impl {
   Result<void> prepare_attempt(Instance& instance, const expr::EvalContext& context, InstanceContext& step_context);
   void update_node(int node_index);
   void request_stop(StopMode stop_mode);
+  // Cancels a running instance's attempt, and the child workflow it drives
+  // (interrupted, or sent `cancel`).
+  void cancel_instance(Instance& instance, bool interrupt_child);
+  // Whether the journal shows the step (or one of its matrix instances) succeeded.
+  bool completed_before(const std::string& step_id) const;
   int running_count(bool slots_only) const;
   Result<void> run_compensations();
   Result<void> skip_remaining(Phase which, const std::string& reason);

@@ -10,6 +10,9 @@
 namespace automata::engine {
 namespace {
 
+// The longest the loop sleeps without looking at its inbox (see inbox_mutex).
+constexpr std::chrono::milliseconds k_wake_poll{50};
+
 Phase stage_phase(int stage) {
   return stage == 2 ? Phase::on_failure : stage == 3 ? Phase::finally : Phase::main;
 }
@@ -18,7 +21,8 @@ Phase stage_phase(int stage) {
 
 int Driver::Impl::running_count(bool slots_only) const {
   int count = 0;
-  for (const auto& instance : instances) {
+  for (int index : live) {
+    const Instance& instance = instances[static_cast<std::size_t>(index)];
     if (instance.phase == InstancePhase::running && (!slots_only || instance.uses_slot)) {
       ++count;
     }
@@ -27,12 +31,7 @@ int Driver::Impl::running_count(bool slots_only) const {
 }
 
 void Driver::Impl::announce_total() {
-  std::size_t total = 0;
-  for (const auto& node : nodes) {
-    if (node.def->phase == Phase::main) {
-      total += node.expanded ? node.instances.size() : 1;
-    }
-  }
+  const std::size_t total = total_instances;
   if (total != announced_total) {
     announced_total = total;
     for (auto* sink : services.sinks) {
@@ -41,25 +40,51 @@ void Driver::Impl::announce_total() {
   }
 }
 
+void Driver::Impl::cancel_instance(Instance& instance, bool interrupt_child) {
+  instance.cancel->cancel();
+  // A child workflow's steps have their own tokens: the child driver is told
+  // too, or a step waiting inside it would never notice.
+  if (instance.child != nullptr) {
+    if (interrupt_child) {
+      instance.child->interrupt();
+    } else {
+      instance.child->post_signal("cancel", Value());
+    }
+  }
+}
+
+bool Driver::Impl::completed_before(const std::string& step_id) const {
+  for (auto it = state.steps.lower_bound(step_id); it != state.steps.end(); ++it) {
+    const std::string& id = it->first;
+    if (id.compare(0, step_id.size(), step_id) != 0) {
+      break;
+    }
+    if ((id.size() == step_id.size() || id[step_id.size()] == '[') && it->second.status == "succeeded") {
+      return true;
+    }
+  }
+  return false;
+}
+
 void Driver::Impl::request_stop(StopMode stop_mode) {
   // interrupt > rollback > cancel: a stronger stop replaces a weaker one.
   if (static_cast<int>(stop_mode) <= static_cast<int>(stop)) {
     return;
   }
   stop = stop_mode;
-  for (auto& instance : instances) {
-    if (instance.phase != InstancePhase::running || instance.is_compensation) {
+  for (int index : live) {
+    Instance& instance = instances[static_cast<std::size_t>(index)];
+    if (instance.phase != InstancePhase::running) {
       continue;
     }
-    // Cleanup stages keep running on cancel; only an interrupt stops them.
-    if (stop_mode != StopMode::interrupt && instance.def->phase != Phase::main) {
+    // Cleanup (compensations, on_failure, finally) keeps running on cancel and
+    // rollback; only an interrupt stops it, so Ctrl-C ends the process promptly.
+    const bool cleanup = instance.is_compensation || instance.def->phase != Phase::main;
+    if (stop_mode != StopMode::interrupt && cleanup) {
       continue;
     }
     instance.cancel_requested = true;
-    instance.cancel->cancel();
-    if (instance.child != nullptr && stop_mode != StopMode::interrupt) {
-      instance.child->post_signal("cancel", Value());
-    }
+    cancel_instance(instance, stop_mode == StopMode::interrupt);
   }
   wake.notify_all();
 }
@@ -71,8 +96,14 @@ Result<void> Driver::Impl::handle_signal(const std::string& name, const Value& d
   } else if (name == "resume") {
     paused = false;
   } else if (name == "cancel") {
+    // A stop outranks a pause: a paused run that is cancelled must not end
+    // paused (the cancel would be lost until a resume).
+    paused = false;
+    pause_exit = false;
     request_stop(StopMode::cancel);
   } else if (name == "rollback") {
+    paused = false;
+    pause_exit = false;
     if (!run_failed) {
       failure_message = "rolled back by signal";
     }
@@ -84,6 +115,20 @@ Result<void> Driver::Impl::handle_signal(const std::string& name, const Value& d
 }
 
 Result<void> Driver::Impl::skip_remaining(Phase which, const std::string& reason) {
+  // A step that completed in an earlier drive but was not expanded in this one
+  // (a run cancelled right after resume) keeps its result: it is expanded so
+  // its instances are known as done (and can be compensated), never skipped.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (std::size_t n = 0; n < nodes.size(); ++n) {
+      const Node& node = nodes[n];
+      if (node.def->phase != which || node.expanded || !node_ready(node) || !completed_before(node.def->id)) {
+        continue;
+      }
+      TRY(expand(static_cast<int>(n)));
+      grew = true;
+    }
+  }
   for (std::size_t n = 0; n < nodes.size(); ++n) {
     Node& node = nodes[n];
     if (node.def->phase != which || node.done) {
@@ -92,7 +137,7 @@ Result<void> Driver::Impl::skip_remaining(Phase which, const std::string& reason
     if (!node.expanded) {
       node.expanded = true;
       TRY(emit({{"type", "StepSkipped"}, {"step", node.def->id}, {"reason", reason}}));
-      node.done = true;
+      node_done(static_cast<int>(n));
       node.status = "skipped";
       continue;
     }
@@ -150,9 +195,12 @@ Result<DriveResult> Driver::Impl::run_loop() {
   announce_total();
   bool compensations_planned = false;
   while (true) {
-    while (!posted_signals.empty()) {
-      auto [name, data] = std::move(posted_signals.front());
-      posted_signals.pop_front();
+    std::deque<std::pair<std::string, Value>> inbox;
+    {
+      std::lock_guard inbox_lock(inbox_mutex);
+      inbox.swap(posted_signals);
+    }
+    for (auto& [name, data] : inbox) {
       TRY(handle_signal(name, data));
     }
     if (interrupt_requested && stop != StopMode::interrupt) {
@@ -170,16 +218,21 @@ Result<DriveResult> Driver::Impl::run_loop() {
       TRY(handle_completion(std::move(completion)));
     }
     const SteadyTime now = services.clock->steady_now();
-    for (auto& instance : instances) {
+    std::erase_if(live, [&](int index) {
+      const auto phase = instances[static_cast<std::size_t>(index)].phase;
+      return phase != InstancePhase::running && phase != InstancePhase::retry_wait;
+    });
+    for (int index : live) {
+      Instance& instance = instances[static_cast<std::size_t>(index)];
       if (instance.phase == InstancePhase::running && !instance.timed_out && now >= instance.deadline) {
         instance.timed_out = true;
-        instance.cancel->cancel();
-        if (instance.child != nullptr) {
-          instance.child->post_signal("cancel", Value());
-        }
+        cancel_instance(instance, false);
       }
     }
-    if (stop == StopMode::none && !paused && !pause_exit) {
+    // A cancel or rollback stops the main steps, not the cleanup stages
+    // (on_failure, finally) that follow them.
+    const bool may_schedule = stop == StopMode::none || (stop != StopMode::interrupt && stage >= 2);
+    if (may_schedule && !paused && !pause_exit) {
       TRY(schedule_ready(now));
     }
     // Compensations run one at a time, newest completed step first.
@@ -213,6 +266,12 @@ Result<DriveResult> Driver::Impl::run_loop() {
         TRY(journal->sync());
         return DriveResult{RunEnd::paused, reason, Value::object()};
       }
+      // After a cancel or rollback nothing new starts, so the main steps that
+      // have not run (not yet ready, or not yet expanded) are skipped now:
+      // otherwise the stage would wait forever for steps no one will start.
+      if (stage == 0 && (stop == StopMode::cancel || stop == StopMode::rollback)) {
+        TRY(skip_remaining(Phase::main, stop == StopMode::cancel ? "run cancelled" : "run rolled back"));
+      }
       // Is the current stage finished?
       bool stage_done = true;
       if (stage == 0 || stage == 2 || stage == 3) {
@@ -228,9 +287,6 @@ Result<DriveResult> Driver::Impl::run_loop() {
       }
       if (stage_done) {
         if (stage == 0) {
-          if (stop == StopMode::cancel || stop == StopMode::rollback) {
-            TRY(skip_remaining(Phase::main, stop == StopMode::cancel ? "run cancelled" : "run rolled back"));
-          }
           if (stop == StopMode::rollback) {
             run_failed = true;
           }
@@ -256,16 +312,19 @@ Result<DriveResult> Driver::Impl::run_loop() {
       // Everything still running is waiting for a signal and nothing else is
       // ready or retrying: the run is paused until a signal and `resume`.
       bool other_work = false;
-      for (const auto& instance : instances) {
-        if (instance.phase == InstancePhase::retry_wait) {
+      for (int index : live) {
+        if (instances[static_cast<std::size_t>(index)].phase == InstancePhase::retry_wait) {
           other_work = true;
         }
       }
       if (!other_work) {
         pause_exit = true;
-        for (auto& instance : instances) {
+        for (int index : live) {
+          Instance& instance = instances[static_cast<std::size_t>(index)];
           if (instance.phase == InstancePhase::running) {
-            instance.cancel->cancel();
+            // A child workflow waiting for a signal is stopped like on Ctrl-C:
+            // it records RunInterrupted and resumes with the parent.
+            cancel_instance(instance, true);
           }
         }
         wake.notify_all();
@@ -275,24 +334,22 @@ Result<DriveResult> Driver::Impl::run_loop() {
     // Sleep until the next thing that can happen: a completion, a signal, a
     // retry coming due, or a timeout.
     SteadyTime next = SteadyTime::max();
-    for (const auto& instance : instances) {
+    for (int index : live) {
+      const Instance& instance = instances[static_cast<std::size_t>(index)];
       if (instance.phase == InstancePhase::retry_wait) {
         next = std::min(next, instance.retry_at);
       } else if (instance.phase == InstancePhase::running && !instance.timed_out) {
         next = std::min(next, instance.deadline);
       }
     }
-    auto nothing_pending = [&] {
+    auto something_pending = [&] {
+      std::lock_guard inbox_lock(inbox_mutex);
       return !completions.empty() || !posted_signals.empty() || (interrupt_requested && stop != StopMode::interrupt);
     };
-    if (nothing_pending()) {
+    if (something_pending()) {
       continue;
     }
-    if (next == SteadyTime::max()) {
-      wake.wait(lock);
-    } else {
-      wake.wait_until(lock, next);
-    }
+    wake.wait_until(lock, std::min(next, std::chrono::steady_clock::now() + k_wake_poll));
   }
   // The end.
   const auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -30,8 +30,32 @@ void Driver::Impl::build_nodes() {
   for (const auto& step : workflow->steps) {
     Node node;
     node.def = &step;
+    node_by_id[step.id] = static_cast<int>(nodes.size());
     nodes.push_back(node);
+    if (step.phase == Phase::main) {
+      ++total_instances;
+    }
   }
+  for (std::size_t n = 0; n < nodes.size(); ++n) {
+    for (const auto& need : nodes[n].def->needs) {
+      const auto it = node_by_id.find(need);
+      if (it != node_by_id.end()) {
+        nodes[static_cast<std::size_t>(it->second)].dependents.push_back(static_cast<int>(n));
+        ++nodes[n].pending_needs;
+      }
+    }
+    if (nodes[n].pending_needs == 0) {
+      ready_nodes.push_back(static_cast<int>(n));
+    }
+  }
+  static const std::regex k_step_reference(R"(steps\.([A-Za-z0-9_-]+))");
+  for (auto it = std::sregex_iterator(workflow->source.begin(), workflow->source.end(), k_step_reference);
+       it != std::sregex_iterator(); ++it) {
+    referenced_steps.insert((*it)[1].str());
+  }
+  // steps['x'], steps[expr] or steps.*: any step may be read.
+  all_steps_referenced = workflow->source.find("steps[") != std::string::npos ||
+                         workflow->source.find("steps.*") != std::string::npos;
   // Only steps whose stdout an expression reads keep it in the journal.
   static const std::regex k_stdout_reference(R"(steps\.([A-Za-z0-9_-]+)\.stdout)");
   for (auto it = std::sregex_iterator(workflow->source.begin(), workflow->source.end(), k_stdout_reference);
@@ -45,15 +69,19 @@ void Driver::Impl::build_nodes() {
   }
 }
 
-bool Driver::Impl::node_ready(const Node& node) const {
-  for (const auto& need : node.def->needs) {
-    for (const auto& other : nodes) {
-      if (other.def->id == need && !other.done) {
-        return false;
-      }
+bool Driver::Impl::node_ready(const Node& node) const { return node.pending_needs == 0; }
+
+void Driver::Impl::node_done(int node_index) {
+  Node& node = nodes[static_cast<std::size_t>(node_index)];
+  if (node.done) {
+    return;
+  }
+  node.done = true;
+  for (int dependent : node.dependents) {
+    if (--nodes[static_cast<std::size_t>(dependent)].pending_needs == 0) {
+      ready_nodes.push_back(dependent);
     }
   }
-  return true;
 }
 
 Result<void> Driver::Impl::expand(int node_index) {
@@ -72,7 +100,7 @@ Result<void> Driver::Impl::expand(int node_index) {
         const std::string message = fmt::format("matrix: {}", listed.error().message);
         TRY(emit({{"type", "StepFailed"}, {"step", node.def->id}, {"attempt", 1}, {"error", message},
                   {"exit_code", nullptr}, {"retryable", false}, {"duration_ms", 0}}));
-        node.done = true;
+        node_done(node_index);
         node.status = "failed";
         if (!node.def->continue_on_error) {
           run_failed = true;
@@ -104,7 +132,7 @@ Result<void> Driver::Impl::expand(int node_index) {
       if (!problem.empty()) {
         TRY(emit({{"type", "StepFailed"}, {"step", node.def->id}, {"attempt", 1}, {"error", problem},
                   {"exit_code", nullptr}, {"retryable", false}, {"duration_ms", 0}}));
-        node.done = true;
+        node_done(node_index);
         node.status = "failed";
         if (!node.def->continue_on_error) {
           run_failed = true;
@@ -122,7 +150,7 @@ Result<void> Driver::Impl::expand(int node_index) {
     planned = name_instances(node.def->id, combinations);
     if (planned.empty()) {
       TRY(emit({{"type", "StepSkipped"}, {"step", node.def->id}, {"reason", "the matrix is empty"}}));
-      node.done = true;
+      node_done(node_index);
       node.status = "skipped";
       return {};
     }
@@ -150,7 +178,8 @@ Result<void> Driver::Impl::expand(int node_index) {
         instance.condition_checked = true;
       } else if (previous.status == "running") {
         // Started, never finished: the same attempt runs again (at-least-once).
-        instance.attempt = previous.attempt - 1;
+        // start_attempt does not count a resumed attempt, so it keeps its number.
+        instance.attempt = previous.attempt;
         instance.attempt_base = 0;
         instance.resumed_attempt = true;
       } else if (previous.status == "retrying") {
@@ -169,6 +198,11 @@ Result<void> Driver::Impl::expand(int node_index) {
       update_steps_context(instances.back());
     }
   }
+  if (node.def->phase == Phase::main) {
+    total_instances += node.instances.size() - 1;
+  }
+  // Kept in file order: with few slots, earlier steps start first.
+  active_nodes.insert(std::lower_bound(active_nodes.begin(), active_nodes.end(), node_index), node_index);
   update_node(node_index);
   return {};
 }
@@ -190,9 +224,9 @@ void Driver::Impl::update_node(int node_index) {
     any_cancelled = any_cancelled || instance.status == "cancelled";
     all_skipped = all_skipped && instance.status == "skipped";
   }
-  node.done = true;
+  node_done(node_index);
   node.status = any_failed ? "failed" : any_cancelled ? "cancelled" : all_skipped ? "skipped" : "succeeded";
-  if (node.def->matrix) {
+  if (node.def->matrix && (all_steps_referenced || referenced_steps.count(node.def->id) != 0)) {
     Value entry = Value::object();
     Value outputs = Value::array();
     for (int index : node.instances) {
@@ -210,19 +244,31 @@ Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
   if (stage == 1 || stage == 4) {
     return started;
   }
-  for (std::size_t n = 0; n < nodes.size(); ++n) {
-    Node& node = nodes[n];
-    if (node.def->phase != phase || node.expanded || !node_ready(node)) {
+  // Nodes whose needs are all done; those of a later stage wait their turn.
+  std::vector<int> ready;
+  ready.swap(ready_nodes);
+  std::sort(ready.begin(), ready.end());  // file order, so starts are deterministic
+  for (int n : ready) {
+    Node& node = nodes[static_cast<std::size_t>(n)];
+    if (node.expanded) {
       continue;
     }
-    TRY(expand(static_cast<int>(n)));
-    announce_total();
+    if (node.def->phase != phase) {
+      ready_nodes.push_back(n);
+      continue;
+    }
+    TRY(expand(n));
   }
+  announce_total();
+  std::erase_if(active_nodes, [&](int n) { return nodes[static_cast<std::size_t>(n)].done; });
   const int jobs = options.jobs;
   int running_slots = running_count(true);
-  int running_all = running_count(false);
-  for (std::size_t n = 0; n < nodes.size(); ++n) {
-    Node& node = nodes[n];
+  int running_all = running_slots;
+  // Steps that only wait (sleep, wait) take no --jobs slot but do take a
+  // thread: a fan-out of thousands of them is started in bounded batches.
+  int running_waiters = running_count(false) - running_slots;
+  for (int n : active_nodes) {
+    Node& node = nodes[static_cast<std::size_t>(n)];
     if (node.def->phase != phase || !node.expanded || node.done) {
       continue;
     }
@@ -249,8 +295,11 @@ Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
       if (!instance.condition_checked) {
         instance.condition_checked = true;
         expr::EvalContext context = eval_context(&instance, nullptr);
-        const bool default_if = true;
-        auto go = evaluate_condition(node.def->if_expr, context, default_if);
+        // on_failure and finally steps run by default: the run's failure (or
+        // cancel) is why they exist. Their `if`, or their needs, can say otherwise.
+        const bool cleanup_root = node.def->phase != Phase::main && node.def->needs.empty();
+        auto go = cleanup_root && !node.def->if_expr ? Result<bool>(true)
+                                                      : evaluate_condition(node.def->if_expr, context, true);
         if (!go.ok()) {
           instance.attempt += 1;
           TRY(emit({{"type", "StepFailed"}, {"step", instance.id}, {"attempt", instance.attempt},
@@ -284,7 +333,13 @@ Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
       if (instance.uses_slot && running_slots >= jobs) {
         continue;
       }
-      if (workflow->concurrency > 0 && running_all >= workflow->concurrency) {
+      if (!instance.uses_slot && running_waiters >= k_max_running_waiters) {
+        continue;
+      }
+      // Like --jobs, `concurrency` counts steps that work: a wait or sleep
+      // step holding the only place would keep ready work from starting, and
+      // with nothing but waits running the run would end paused.
+      if (instance.uses_slot && workflow->concurrency > 0 && running_all >= workflow->concurrency) {
         continue;
       }
       if (node.def->max_parallel > 0 && node_running >= node.def->max_parallel) {
@@ -293,9 +348,11 @@ Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
       TRY(start_attempt(index, now));
       started = true;
       ++node_running;
-      ++running_all;
       if (instance.uses_slot) {
         ++running_slots;
+        ++running_all;
+      } else {
+        ++running_waiters;
       }
     }
   }
@@ -332,6 +389,9 @@ Result<void> Driver::Impl::start_attempt(int index, SteadyTime now) {
               {"worker", fmt::format("local:{}", getpid())}}));
   }
   instance.phase = InstancePhase::running;
+  if (std::find(live.begin(), live.end(), index) == live.end()) {
+    live.push_back(index);
+  }
   instance.started_at = now;
   instance.deadline = def.timeout ? now + *def.timeout : SteadyTime::max();
   // Everything the step thread needs is rendered here, on the driver thread.
@@ -407,6 +467,12 @@ Result<void> Driver::Impl::finish_instance(Instance& instance, const std::string
   if (!instance.is_compensation) {
     update_steps_context(instance);
     update_node(instance.node);
+  }
+  // A finished attempt's log file and cancel pipe are closed now, not at the
+  // end of the run: a run of 30,000 steps would otherwise hold 90,000 fds.
+  if (!instance.thread.joinable()) {
+    instance.context.reset();
+    instance.cancel.reset();
   }
   return {};
 }
@@ -541,7 +607,7 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
         Instance& other = instances[static_cast<std::size_t>(sibling)];
         if (other.phase == InstancePhase::running) {
           other.cancel_requested = true;
-          other.cancel->cancel();
+          cancel_instance(other, false);
         }
       }
     }

@@ -1,8 +1,11 @@
 #include "engine/inputs.hpp"
 
+#include <set>
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "engine/expr.hpp"
 #include "engine/suggest.hpp"
 #include "engine/yaml_value.hpp"
 
@@ -57,9 +60,19 @@ Result<Value> check_input_value(const InputDecl& input, const Value& value) {
       }
       break;
     case InputType::choice:
+      // Text from the command line matches an option of any type by how it
+      // reads ("2" chooses 2), and a number from a file matches "2".
       for (const auto& option : input.options) {
-        if (option == value || (option.is_string() && !value.is_string() && option.get<std::string>() == value.dump())) {
+        if (option == value) {
           return option;
+        }
+      }
+      if (value.is_primitive()) {
+        for (const auto& option : input.options) {
+          if (option.is_primitive() && option.is_string() != value.is_string() &&
+              expr::to_display_string(option) == expr::to_display_string(value)) {
+            return option;
+          }
         }
       }
       {
@@ -70,7 +83,16 @@ Result<Value> check_input_value(const InputDecl& input, const Value& value) {
         return Error::usage(fmt::format("must be one of {}, got {}", options, show(value)));
       }
   }
-  return Error::usage(fmt::format("must be {}, got {}", type_name(input.type), show(value)));
+  std::string message = fmt::format("must be {}, got {}", type_name(input.type), show(value));
+  // `default: "85"` is a string in YAML; say so rather than "got '85'".
+  if (value.is_string() && (input.type == InputType::number || input.type == InputType::boolean)) {
+    const Value parsed = Value::parse(value.get<std::string>(), nullptr, false);
+    if ((input.type == InputType::number && parsed.is_number()) ||
+        (input.type == InputType::boolean && parsed.is_boolean())) {
+      message += " (a quoted value is a string: remove the quotes)";
+    }
+  }
+  return Error::usage(message);
 }
 
 Result<Value> parse_input_text(const InputDecl& input, const std::string& text) {
@@ -100,11 +122,19 @@ Result<Value> parse_input_text(const InputDecl& input, const std::string& text) 
         }
         return Error::usage(fmt::format("must be a list (a,b,c or a JSON list), got '{}'", text));
       }
+      // "a, b" is ["a", "b"]: spaces around the commas are not part of the items.
+      const auto trimmed = [](std::string item) {
+        const std::size_t first = item.find_first_not_of(' ');
+        if (first == std::string::npos) {
+          return std::string();
+        }
+        return item.substr(first, item.find_last_not_of(' ') - first + 1);
+      };
       Value list = Value::array();
       std::size_t start = 0;
       while (!text.empty()) {
         const std::size_t comma = text.find(',', start);
-        list.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        list.push_back(trimmed(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
         if (comma == std::string::npos) {
           break;
         }
@@ -134,8 +164,10 @@ Result<Value> resolve_inputs(const Workflow& workflow, const InputSources& sourc
     }
     problems.push_back(message);
   };
+  std::set<std::string> given;  // valid or not: a bad value is not also "missing"
   if (sources.file_values) {
     for (const auto& [name, value] : sources.file_values->items()) {
+      given.insert(name);
       const auto it = std::find_if(workflow.inputs.begin(), workflow.inputs.end(),
                                    [&](const InputDecl& d) { return d.name == name; });
       if (it == workflow.inputs.end()) {
@@ -154,6 +186,7 @@ Result<Value> resolve_inputs(const Workflow& workflow, const InputSources& sourc
     const auto it = std::find_if(workflow.inputs.begin(), workflow.inputs.end(),
                                  [&](const InputDecl& d) { return d.name == name; });
     const std::string where = fmt::format("-i {}={}", name, text);
+    given.insert(name);
     if (it == workflow.inputs.end()) {
       unknown(name, where);
       continue;
@@ -166,15 +199,22 @@ Result<Value> resolve_inputs(const Workflow& workflow, const InputSources& sourc
     }
   }
   Value ordered = Value::object();
+  Diagnostics missing(workflow.file, workflow.source);
   for (const auto& input : workflow.inputs) {
     if (resolved.contains(input.name)) {
       ordered[input.name] = resolved[input.name];
     } else if (input.default_value) {
       ordered[input.name] = *input.default_value;
-    } else {
-      problems.push_back(fmt::format("{}:{}:{}: input '{}' is required (it has no default): pass -i {}=VALUE",
-                                     workflow.file, input.pos.line, input.pos.column, input.name, input.name));
+    } else if (given.count(input.name) == 0) {
+      missing.error(input.pos, fmt::format("input '{}' is required (it has no default): pass -i {}=VALUE", input.name,
+                                           input.name));
     }
+  }
+  // Rendered with the declaration's line and a caret, as the loader does.
+  for (const auto& d : missing.items()) {
+    std::string text = render_diagnostic(d);
+    text.pop_back();
+    problems.push_back(std::move(text));
   }
   if (!problems.empty()) {
     std::string message;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -30,8 +31,19 @@ const std::vector<std::string> k_top_keys = {"version", "name",    "description"
 const std::vector<std::string> k_step_keys = {"name", "run", "uses", "with", "needs", "if", "matrix", "max_parallel",
                                               "fail_fast", "env", "working_directory", "shell", "timeout", "retry",
                                               "continue_on_error", "compensate", "outputs"};
+// A compensation runs once (the driver does not retry it), so it takes no `retry`.
 const std::vector<std::string> k_compensate_keys = {"name", "run", "uses", "with", "env", "working_directory",
-                                                    "shell", "timeout", "retry"};
+                                                    "shell", "timeout"};
+// Step keys a compensation does not take, and why (the message says so).
+const std::vector<std::pair<std::string, std::string>> k_compensate_refused = {
+    {"retry", "a compensation runs once and is not retried"},
+    {"needs", "compensations run newest completed step first; they have no 'needs'"},
+    {"if", "a compensation runs for every completed step that has one; it has no 'if'"},
+    {"matrix", "the compensation of a matrix step runs once per completed instance, with its matrix values"},
+    {"compensate", "a compensation is not compensated itself"},
+    {"outputs", "a compensation has no outputs"},
+    {"continue_on_error", "a failed compensation never stops the others"},
+};
 const std::vector<std::string> k_retry_keys = {"max_attempts", "initial_interval", "backoff", "max_interval",
                                                "jitter", "non_retryable_exit_codes", "when"};
 const std::vector<std::string> k_input_keys = {"type", "default", "description", "options"};
@@ -51,12 +63,25 @@ bool is_identifier(std::string_view text) {
   return true;
 }
 
+bool is_env_name(std::string_view text) {
+  if (text.empty() || (text.front() >= '0' && text.front() <= '9')) {
+    return false;
+  }
+  for (const char c : text) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map:
-      return "a map";
+      return node.size() == 0 ? "an empty map" : "a map";
     case YAML::NodeType::Sequence:
-      return "a list";
+      return node.size() == 0 ? "an empty list" : "a list";
     case YAML::NodeType::Null:
       return "nothing";
     case YAML::NodeType::Scalar:
@@ -73,22 +98,28 @@ class Reader {
 
   void read(const YAML::Node& root, Workflow& wf) {
     if (!root.IsMap()) {
-      m_diag.error(root.IsDefined() && !root.IsNull() ? position_of(root) : SourcePos{1, 1},
-                   "a workflow file must be a map with at least 'steps'");
+      if (!root.IsDefined() || root.IsNull()) {
+        m_diag.error(SourcePos{1, 1}, "the workflow file is empty: it needs at least 'steps', a map of step ids to "
+                                      "steps, e.g. steps: { hello: { run: echo hello } }");
+      } else {
+        m_diag.error(at(root), fmt::format("a workflow file must be a map with keys such as 'name' and "
+                                                    "'steps', got {}",
+                                                    describe(root)));
+      }
       return;
     }
     check_keys(root, k_top_keys, "at the top level");
     if (const auto node = root["version"]) {
       const auto v = integer(node, "version");
       if (v && *v != 1) {
-        m_diag.error(position_of(node), fmt::format("unsupported version {} (this automata reads version 1)", *v));
+        m_diag.error(at(node), fmt::format("unsupported version {} (this automata reads version 1)", *v));
       }
     }
     if (const auto node = root["name"]) {
       if (auto s = string(node, "name")) {
         wf.name = *s;
         if (!is_identifier(wf.name)) {
-          m_diag.error(position_of(node),
+          m_diag.error(at(node),
                        fmt::format("workflow name '{}' may contain only letters, digits, '-' and '_'", wf.name));
         }
       }
@@ -111,7 +142,7 @@ class Reader {
     if (const auto node = root["concurrency"]) {
       if (auto n = integer(node, "concurrency")) {
         if (*n < 1) {
-          m_diag.error(position_of(node), "'concurrency' must be at least 1");
+          m_diag.error(at(node), fmt::format("'concurrency' must be at least 1, got {}", *n));
         } else {
           wf.concurrency = static_cast<int>(*n);
         }
@@ -119,7 +150,7 @@ class Reader {
     }
     const auto steps = root["steps"];
     if (!steps) {
-      m_diag.error(position_of(root), "a workflow needs 'steps': a map of step ids to steps");
+      m_diag.error(at(root), "a workflow needs 'steps': a map of step ids to steps");
     } else {
       read_steps(steps, Phase::main, "steps", wf);
     }
@@ -135,17 +166,82 @@ class Reader {
   }
 
  private:
-  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& where) {
+  // Where a node is. yaml-cpp places an empty value (`run:` with nothing
+  // after it) at the next token, often on a later line; point just after the
+  // colon of its key instead.
+  SourcePos at(const YAML::Node& node) const {
+    const SourcePos pos = position_of(node);
+    if (!node.IsNull()) {
+      return pos;
+    }
+    const std::string_view source = m_diag.source();
+    std::size_t end = m_diag.offset_of(pos);
+    for (const std::string_view literal : {"~", "null", "Null", "NULL"}) {
+      const std::size_t after = end + literal.size();
+      if (source.substr(end, literal.size()) == literal &&
+          (after >= source.size() || std::string_view(" \t\r\n,]}").find(source[after]) != std::string_view::npos)) {
+        return pos;
+      }
+    }
+    // Walk back over blank lines and comments to the colon ending the key.
+    for (int lines = 0; lines < 8 && end > 0; ++lines) {
+      std::size_t line_start = source.rfind('\n', end - 1);
+      line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+      std::string_view text = source.substr(line_start, end - line_start);
+      if (const std::size_t hash = text.find(" #"); hash != std::string_view::npos) {
+        text = text.substr(0, hash);
+      } else if (!text.empty() && text.front() == '#') {
+        text = {};
+      }
+      while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+        text.remove_suffix(1);
+      }
+      if (!text.empty() && text.back() == ':') {
+        return m_diag.position_of(line_start + text.size());
+      }
+      if (!text.empty() && text.find_first_not_of(" \t") != std::string_view::npos) {
+        return pos;
+      }
+      if (line_start == 0) {
+        break;
+      }
+      end = line_start - 1;
+    }
+    return pos;
+  }
+
+  // yaml-cpp keeps every entry of a map whose key repeats, and a lookup sees
+  // only the first: a repeated key is always a mistake worth reporting.
+  void check_duplicates(const YAML::Node& map, const std::string& where) {
+    std::map<std::string, SourcePos> first;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const SourcePos pos = at(it->first);
+      const auto [known, inserted] = first.emplace(key, pos);
+      if (!inserted) {
+        m_diag.error(pos, fmt::format("duplicate key '{}' {} (first given at {}:{}); remove one of them", key, where,
+                                      known->second.line, known->second.column));
+      }
+    }
+  }
+
+  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& where,
+                  const std::vector<std::pair<std::string, std::string>>& refusals = {}) {
+    check_duplicates(map, where);
     for (auto it = map.begin(); it != map.end(); ++it) {
       const std::string key = it->first.Scalar();
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
         continue;
       }
       std::string message = fmt::format("unknown key '{}' {}", key, where);
-      if (auto suggestion = did_you_mean(key, allowed)) {
+      const auto refused =
+          std::find_if(refusals.begin(), refusals.end(), [&](const auto& r) { return r.first == key; });
+      if (refused != refusals.end()) {
+        message += ": " + refused->second;
+      } else if (auto suggestion = did_you_mean(key, allowed)) {
         message += fmt::format(" (did you mean '{}'?)", *suggestion);
       }
-      m_diag.error(position_of(it->first), message);
+      m_diag.error(at(it->first), message);
     }
   }
 
@@ -153,7 +249,7 @@ class Reader {
     if (node.IsMap()) {
       return true;
     }
-    m_diag.error(position_of(node), fmt::format("'{}' must be a map, got {}", what, describe(node)));
+    m_diag.error(at(node), fmt::format("'{}' must be a map, got {}", what, describe(node)));
     return false;
   }
 
@@ -161,15 +257,15 @@ class Reader {
     if (node.IsScalar()) {
       return node.Scalar();
     }
-    m_diag.error(position_of(node), fmt::format("'{}' must be a string, got {}", what, describe(node)));
+    m_diag.error(at(node), fmt::format("'{}' must be a string, got {}", what, describe(node)));
     return std::nullopt;
   }
 
   std::optional<TemplateText> template_text(const YAML::Node& node, const std::string& what) {
     if (node.IsScalar()) {
-      return TemplateText{node.Scalar(), position_of(node)};
+      return TemplateText{node.Scalar(), at(node)};
     }
-    m_diag.error(position_of(node), fmt::format("'{}' must be a string, got {}", what, describe(node)));
+    m_diag.error(at(node), fmt::format("'{}' must be a string, got {}", what, describe(node)));
     return std::nullopt;
   }
 
@@ -178,7 +274,7 @@ class Reader {
     if (v.is_number_integer()) {
       return v.get<std::int64_t>();
     }
-    m_diag.error(position_of(node), fmt::format("'{}' must be a whole number, got {}", what, describe(node)));
+    m_diag.error(at(node), fmt::format("'{}' must be a whole number, got {}", what, describe(node)));
     return std::nullopt;
   }
 
@@ -187,7 +283,7 @@ class Reader {
     if (v.is_number()) {
       return v.get<double>();
     }
-    m_diag.error(position_of(node), fmt::format("'{}' must be a number, got {}", what, describe(node)));
+    m_diag.error(at(node), fmt::format("'{}' must be a number, got {}", what, describe(node)));
     return std::nullopt;
   }
 
@@ -196,7 +292,7 @@ class Reader {
     if (v.is_boolean()) {
       return v.get<bool>();
     }
-    m_diag.error(position_of(node), fmt::format("'{}' must be true or false, got {}", what, describe(node)));
+    m_diag.error(at(node), fmt::format("'{}' must be true or false, got {}", what, describe(node)));
     return std::nullopt;
   }
 
@@ -206,10 +302,24 @@ class Reader {
         return d;
       }
     }
-    m_diag.error(position_of(node),
-                 fmt::format("bad duration {} for '{}': use a number and a unit, e.g. 500ms, 90s, 10m, 2h",
-                             describe(node), what));
+    std::string message = fmt::format("'{}' must be a duration: a number and a unit (ms, s, m, h, d), e.g. 500ms, "
+                                      "90s, 10m, 1h30m; got {}",
+                                      what, describe(node));
+    if (node.IsScalar() && scalar_to_value(node).is_number()) {
+      message += fmt::format(" (did you mean '{}s'?)", node.Scalar());
+    }
+    m_diag.error(at(node), message);
     return std::nullopt;
+  }
+
+  // A timeout of zero would fail every attempt at once: refused.
+  std::optional<Duration> timeout(const YAML::Node& node) {
+    auto d = duration(node, "timeout");
+    if (d && d->count() == 0) {
+      m_diag.error(at(node), "'timeout' must be longer than 0s; leave it out for no timeout");
+      return std::nullopt;
+    }
+    return d;
   }
 
   NamedTemplates named_templates(const YAML::Node& node, const std::string& what) {
@@ -217,17 +327,17 @@ class Reader {
     if (!expect_map(node, what)) {
       return out;
     }
+    check_duplicates(node, fmt::format("in '{}'", what));
     std::set<std::string> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string key = it->first.Scalar();
       if (!seen.insert(key).second) {
-        m_diag.error(position_of(it->first), fmt::format("duplicate key '{}' in '{}'", key, what));
         continue;
       }
       if (it->second.IsScalar() || it->second.IsNull()) {
-        out.emplace_back(key, TemplateText{it->second.IsNull() ? "" : it->second.Scalar(), position_of(it->second)});
+        out.emplace_back(key, TemplateText{it->second.IsNull() ? "" : it->second.Scalar(), at(it->second)});
       } else {
-        m_diag.error(position_of(it->second),
+        m_diag.error(at(it->second),
                      fmt::format("'{}.{}' must be a string, got {}", what, key, describe(it->second)));
       }
     }
@@ -241,33 +351,37 @@ class Reader {
     for (auto it = node.begin(); it != node.end(); ++it) {
       InputDecl input;
       input.name = it->first.Scalar();
-      input.pos = position_of(it->first);
+      input.pos = at(it->first);
       if (!is_identifier(input.name)) {
         m_diag.error(input.pos,
                      fmt::format("input name '{}' may contain only letters, digits, '-' and '_'", input.name));
       }
       for (const auto& existing : wf.inputs) {
         if (existing.name == input.name) {
-          m_diag.error(input.pos, fmt::format("duplicate input '{}' (first defined at line {})", input.name,
-                                              existing.pos.line));
+          m_diag.error(input.pos, fmt::format("duplicate input '{}' (first defined at line {}); rename or remove one",
+                                              input.name, existing.pos.line));
         }
       }
       const YAML::Node body = it->second;  // by value: the iterator yields a temporary
       if (!body.IsMap()) {
-        m_diag.error(position_of(body), fmt::format("input '{}' must be a map like {{ type: string, default: x }}, got {}",
+        m_diag.error(at(body), fmt::format("input '{}' must be a map like {{ type: string, default: x }}, got {}",
                                                     input.name, describe(body)));
         continue;
       }
       check_keys(body, k_input_keys, fmt::format("in input '{}'", input.name));
+      bool type_known = true;
       if (const auto type = body["type"]) {
         const std::string t = type.IsScalar() ? type.Scalar() : "";
         const auto found = std::find(k_input_types.begin(), k_input_types.end(), t);
         if (found == k_input_types.end()) {
-          std::string message = fmt::format("unknown input type {}", describe(type));
+          type_known = false;
+          std::string message = type.IsScalar() ? fmt::format("unknown input type '{}'", t)
+                                                : fmt::format("the type of input '{}' must be a name, got {}",
+                                                              input.name, describe(type));
           if (auto suggestion = did_you_mean(t, k_input_types)) {
             message += fmt::format(" (did you mean '{}'?)", *suggestion);
           }
-          m_diag.error(position_of(type), message + "; one of string, number, boolean, list, choice");
+          m_diag.error(at(type), message + "; the types are string, number, boolean, list and choice");
         } else {
           input.type = static_cast<InputType>(found - k_input_types.begin());
         }
@@ -277,7 +391,8 @@ class Reader {
       }
       if (const auto options = body["options"]) {
         if (!options.IsSequence() || options.size() == 0) {
-          m_diag.error(position_of(options), fmt::format("'options' of input '{}' must be a non-empty list", input.name));
+          m_diag.error(at(options), fmt::format("'options' of input '{}' must be a non-empty list, got {}", input.name,
+                                                   describe(options)));
         } else {
           for (const auto& option : options) {
             input.options.push_back(yaml_to_value(option));
@@ -285,13 +400,18 @@ class Reader {
         }
       }
       if (input.type == InputType::choice && input.options.empty() && !body["options"]) {
-        m_diag.error(input.pos, fmt::format("input '{}' is a choice but has no 'options'", input.name));
+        m_diag.error(input.pos, fmt::format("input '{}' is a choice but has no 'options': add e.g. options: [a, b]",
+                                            input.name));
       }
-      if (const auto def = body["default"]) {
+      if (input.type != InputType::choice && body["options"] && type_known) {
+        m_diag.error(at(body["options"]),
+                     fmt::format("input '{}' has 'options' but is not a choice: set type: choice", input.name));
+      }
+      if (const auto def = body["default"]; def && type_known) {
         Value value = yaml_to_value(def);
         auto checked = check_input_value(input, value);
         if (!checked.ok()) {
-          m_diag.error(position_of(def), fmt::format("default of input '{}': {}", input.name, checked.error().message));
+          m_diag.error(at(def), fmt::format("default of input '{}': {}", input.name, checked.error().message));
         } else {
           input.default_value = std::move(checked.value());
         }
@@ -302,13 +422,20 @@ class Reader {
 
   void read_secrets(const YAML::Node& node, Workflow& wf) {
     if (!node.IsSequence()) {
-      m_diag.error(position_of(node), fmt::format("'secrets' must be a list of environment variable names, got {}",
+      m_diag.error(at(node), fmt::format("'secrets' must be a list of environment variable names, got {}",
                                                   describe(node)));
       return;
     }
     for (const auto& item : node) {
-      if (!item.IsScalar() || !is_identifier(item.Scalar())) {
-        m_diag.error(position_of(item), fmt::format("secret {} must be an environment variable name", describe(item)));
+      if (!item.IsScalar() || !is_env_name(item.Scalar())) {
+        m_diag.error(at(item),
+                     fmt::format("a secret is named by an environment variable (letters, digits and '_', not starting "
+                                 "with a digit), got {}",
+                                 describe(item)));
+        continue;
+      }
+      if (std::find(wf.secrets.begin(), wf.secrets.end(), item.Scalar()) != wf.secrets.end()) {
+        m_diag.error(at(item), fmt::format("secret '{}' is listed twice in 'secrets'", item.Scalar()));
         continue;
       }
       wf.secrets.push_back(item.Scalar());
@@ -320,8 +447,8 @@ class Reader {
       return;
     }
     check_keys(node, k_defaults_keys, "in 'defaults'");
-    if (const auto timeout = node["timeout"]) {
-      wf.default_timeout = duration(timeout, "timeout");
+    if (const auto n = node["timeout"]) {
+      wf.default_timeout = timeout(n);
     }
     if (const auto retry = node["retry"]) {
       read_retry(retry, wf.default_retry);
@@ -342,7 +469,7 @@ class Reader {
     if (const auto n = node["max_attempts"]) {
       if (auto v = integer(n, "max_attempts")) {
         if (*v < 1 || *v > 1000) {
-          m_diag.error(position_of(n), "'max_attempts' must be between 1 and 1000");
+          m_diag.error(at(n), fmt::format("'max_attempts' must be between 1 and 1000, got {}", *v));
         } else {
           retry.max_attempts = static_cast<int>(*v);
         }
@@ -357,7 +484,7 @@ class Reader {
     if (const auto n = node["backoff"]) {
       if (auto v = number(n, "backoff")) {
         if (*v < 1.0) {
-          m_diag.error(position_of(n), "'backoff' must be at least 1.0");
+          m_diag.error(at(n), fmt::format("'backoff' must be at least 1.0, got {}", n.Scalar()));
         } else {
           retry.backoff = *v;
         }
@@ -366,7 +493,7 @@ class Reader {
     if (const auto n = node["jitter"]) {
       if (auto v = number(n, "jitter")) {
         if (*v < 0.0 || *v > 1.0) {
-          m_diag.error(position_of(n), "'jitter' must be between 0 and 1");
+          m_diag.error(at(n), fmt::format("'jitter' must be between 0 and 1, got {}", n.Scalar()));
         } else {
           retry.jitter = *v;
         }
@@ -374,7 +501,9 @@ class Reader {
     }
     if (const auto n = node["non_retryable_exit_codes"]) {
       if (!n.IsSequence()) {
-        m_diag.error(position_of(n), "'non_retryable_exit_codes' must be a list of exit codes");
+        m_diag.error(at(n), fmt::format("'non_retryable_exit_codes' must be a list of exit codes, e.g. [2, 3], "
+                                                 "got {}",
+                                                 describe(n)));
       } else {
         for (const auto& code : n) {
           if (auto v = integer(code, "non_retryable_exit_codes")) {
@@ -390,173 +519,208 @@ class Reader {
 
   void read_steps(const YAML::Node& node, Phase phase, const std::string& section, Workflow& wf) {
     if (!node.IsMap()) {
-      m_diag.error(position_of(node),
+      m_diag.error(at(node),
                    fmt::format("'{}' must be a map of step ids to steps, got {}", section, describe(node)));
+      return;
+    }
+    if (phase == Phase::main && node.size() == 0) {
+      m_diag.error(at(node), "'steps' is empty: a workflow needs at least one step");
       return;
     }
     for (auto it = node.begin(); it != node.end(); ++it) {
       StepDef step;
       step.id = it->first.Scalar();
-      step.pos = position_of(it->first);
+      step.pos = at(it->first);
       step.phase = phase;
       if (!is_identifier(step.id)) {
         m_diag.error(step.pos, fmt::format("step id '{}' may contain only letters, digits, '-' and '_'", step.id));
       }
       if (const StepDef* first = wf.find_step(step.id)) {
-        m_diag.error(step.pos, fmt::format("duplicate step id '{}' (first defined at line {})", step.id, first->pos.line));
+        m_diag.error(step.pos, fmt::format("duplicate step id '{}' (first defined at line {}); ids must be unique "
+                                           "across steps, on_failure and finally",
+                                           step.id, first->pos.line));
         continue;
       }
-      read_step_body(it->second, step, wf, k_step_keys, fmt::format("in step '{}'", step.id));
+      read_step_body(it->second, step, wf, k_step_keys, {}, fmt::format("step '{}'", step.id));
       wf.steps.push_back(std::move(step));
     }
   }
 
+  // `label` names the step in messages: "step 'a'" or "the compensation of step 'a'".
   void read_step_body(const YAML::Node& body, StepDef& step, Workflow& wf, const std::vector<std::string>& keys,
-                      const std::string& where) {
+                      const std::vector<std::pair<std::string, std::string>>& refusals, const std::string& label) {
     if (!body.IsMap()) {
-      m_diag.error(position_of(body), fmt::format("step '{}' must be a map (e.g. {{ run: make }}), got {}", step.id,
-                                                  describe(body)));
+      m_diag.error(at(body),
+                   fmt::format("{} must be a map (e.g. {{ run: make }}), got {}", label, describe(body)));
       return;
     }
-    check_keys(body, keys, where);
-    if (const auto n = body["name"]) {
+    check_keys(body, keys, "in " + label, refusals);
+    // Keys not allowed here were reported as unknown; they are not read too.
+    const auto field = [&](const char* key) {
+      return std::find(keys.begin(), keys.end(), key) != keys.end() ? body[key] : YAML::Node(YAML::NodeType::Undefined);
+    };
+    if (const auto n = field("name")) {
       step.name = string(n, "name").value_or("");
     }
-    const auto run = body["run"];
-    const auto uses = body["uses"];
+    const auto run = field("run");
+    const auto uses = field("uses");
     if (run && uses) {
-      m_diag.error(position_of(uses),
-                   fmt::format("step '{}' has both 'run' and 'uses'; a step is either a shell command or a step kind",
-                               step.id));
+      m_diag.error(at(uses),
+                   fmt::format("{} has both 'run' and 'uses': it is either a shell command or a step kind; remove one",
+                               label));
     } else if (!run && !uses) {
-      m_diag.error(step.pos, fmt::format("step '{}' has neither 'run' (a shell command) nor 'uses' (a step kind)",
-                                         step.id));
+      m_diag.error(step.pos, fmt::format("{} has neither 'run' (a shell command) nor 'uses' (a step kind)", label));
     }
     if (run) {
       step.run = template_text(run, "run");
       step.uses = "shell";
-      step.uses_pos = position_of(run);
+      step.uses_pos = at(run);
     }
-    if (uses) {
-      step.uses_pos = position_of(uses);
+    // With both, the step stays a shell step: its `with` is not checked too.
+    if (uses && !run) {
+      step.uses_pos = at(uses);
       if (auto kind = string(uses, "uses")) {
         step.uses = *kind;
-        if (*kind == "shell" || m_kinds.find(*kind) == nullptr) {
+        if (*kind == "shell") {
+          m_diag.error(step.uses_pos, "a shell step is written with 'run: COMMAND', not 'uses: shell'");
+          step.uses.clear();
+        } else if (m_kinds.find(*kind) == nullptr) {
           std::string message = fmt::format("unknown step kind '{}'", *kind);
           auto names = m_kinds.names();
           std::erase(names, "shell");
           if (auto suggestion = did_you_mean(*kind, names)) {
             message += fmt::format(" (did you mean '{}'?)", *suggestion);
+          } else {
+            message += fmt::format("; the step kinds are {}", fmt::join(names, ", "));
           }
           m_diag.error(step.uses_pos, message);
           step.uses.clear();
         }
       }
     }
-    if (const auto with = body["with"]) {
-      if (!uses) {
-        m_diag.error(position_of(with), fmt::format("'with' gives parameters to a step kind; step '{}' has no 'uses'",
-                                                    step.id));
+    if (const auto with = field("with")) {
+      if (!uses || run) {
+        m_diag.error(at(with),
+                     fmt::format("'with' gives parameters to a step kind, but {} has no 'uses'; a shell step takes "
+                                 "'env' instead",
+                                 label));
       } else if (expect_map(with, "with")) {
+        check_duplicates(with, "in 'with'");
         step.with = yaml_to_value(with);
         for (auto it = with.begin(); it != with.end(); ++it) {
-          step.with_positions.emplace_back(it->first.Scalar(), position_of(it->first));
+          step.with_positions.emplace_back(it->first.Scalar(), at(it->first));
         }
       }
     }
-    if (const auto n = body["needs"]) {
+    if (const auto n = field("needs")) {
       if (n.IsScalar()) {
         step.needs.push_back(n.Scalar());
-        step.needs_pos.push_back(position_of(n));
+        step.needs_pos.push_back(at(n));
       } else if (n.IsSequence()) {
         for (const auto& item : n) {
-          if (auto id = string(item, "needs")) {
+          if (!item.IsScalar()) {
+            m_diag.error(at(item), fmt::format("each entry of 'needs' must be a step id, got {}", describe(item)));
+            continue;
+          }
+          if (auto id = std::optional<std::string>(item.Scalar())) {
+            if (std::find(step.needs.begin(), step.needs.end(), *id) != step.needs.end()) {
+              m_diag.error(at(item), fmt::format("'{}' is listed twice in the needs of {}", *id, label));
+              continue;
+            }
             step.needs.push_back(*id);
-            step.needs_pos.push_back(position_of(item));
+            step.needs_pos.push_back(at(item));
           }
         }
       } else {
-        m_diag.error(position_of(n), fmt::format("'needs' must be a step id or a list of step ids, got {}", describe(n)));
+        m_diag.error(at(n), fmt::format("'needs' must be a step id or a list of step ids, got {}", describe(n)));
       }
     }
-    if (const auto n = body["if"]) {
+    if (const auto n = field("if")) {
       if (n.IsScalar()) {
-        step.if_expr = TemplateText{n.Scalar(), position_of(n)};
+        step.if_expr = TemplateText{n.Scalar(), at(n)};
       } else {
-        m_diag.error(position_of(n), fmt::format("'if' must be an expression, got {}", describe(n)));
+        m_diag.error(at(n), fmt::format("'if' must be an expression, got {}", describe(n)));
       }
     }
-    if (const auto n = body["matrix"]) {
+    if (const auto n = field("matrix")) {
       read_matrix(n, step);
     }
-    if (const auto n = body["max_parallel"]) {
+    if (const auto n = field("max_parallel")) {
       if (auto v = integer(n, "max_parallel")) {
         if (*v < 1) {
-          m_diag.error(position_of(n), "'max_parallel' must be at least 1");
+          m_diag.error(at(n), fmt::format("'max_parallel' must be at least 1, got {}", *v));
         } else {
           step.max_parallel = static_cast<int>(*v);
         }
       }
     }
-    if (const auto n = body["fail_fast"]) {
+    if (const auto n = field("fail_fast")) {
       step.fail_fast = boolean(n, "fail_fast").value_or(true);
     }
-    if (const auto n = body["env"]) {
+    if (const auto n = field("env")) {
       step.env = named_templates(n, "env");
     }
-    if (const auto n = body["working_directory"]) {
+    if (const auto n = field("working_directory")) {
       step.working_directory = template_text(n, "working_directory");
     }
-    if (const auto n = body["shell"]) {
+    if (const auto n = field("shell")) {
       step.shell = string(n, "shell").value_or("");
     }
     step.timeout = wf.default_timeout;
-    if (const auto n = body["timeout"]) {
-      step.timeout = duration(n, "timeout");
+    if (const auto n = field("timeout")) {
+      step.timeout = timeout(n);
     }
     step.retry = wf.default_retry;
-    if (const auto n = body["retry"]) {
+    if (const auto n = field("retry")) {
       read_retry(n, step.retry);
     }
-    if (const auto n = body["continue_on_error"]) {
+    if (const auto n = field("continue_on_error")) {
       step.continue_on_error = boolean(n, "continue_on_error").value_or(false);
     }
-    if (const auto n = body["compensate"]) {
+    if (const auto n = field("compensate")) {
       auto compensation = std::make_shared<StepDef>();
       compensation->id = step.id;
-      compensation->pos = position_of(n);
+      compensation->pos = at(n);
       compensation->phase = step.phase;
-      read_step_body(n, *compensation, wf, k_compensate_keys, fmt::format("in the compensation of step '{}'", step.id));
+      read_step_body(n, *compensation, wf, k_compensate_keys, k_compensate_refused,
+                     fmt::format("the compensation of step '{}'", step.id));
       step.compensate = std::move(compensation);
     }
-    if (const auto n = body["outputs"]) {
+    if (const auto n = field("outputs")) {
       step.outputs = named_templates(n, "outputs");
     }
   }
 
   void read_matrix(const YAML::Node& node, StepDef& step) {
     MatrixDef matrix;
+    bool any_axis = false;
     if (node.IsScalar()) {
-      matrix.from = TemplateText{node.Scalar(), position_of(node)};
+      matrix.from = TemplateText{node.Scalar(), at(node)};
       step.matrix = std::move(matrix);
       return;
     }
     if (!node.IsMap()) {
-      m_diag.error(position_of(node), fmt::format("'matrix' must be a map of lists or an expression giving a list, got {}",
+      m_diag.error(at(node), fmt::format("'matrix' must be a map of axes to lists (e.g. {{ os: [a, b] }}) or "
+                                                  "one ${{{{ }}}} expression giving a list, got {}",
                                                   describe(node)));
       return;
     }
+    check_duplicates(node, "in 'matrix'");
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string key = it->first.Scalar();
       const YAML::Node value = it->second;  // by value: the iterator yields a temporary
+      if (matrix.axes.contains(key)) {
+        continue;  // a repeated axis: reported by check_duplicates
+      }
       if (key == "include" || key == "exclude") {
         if (!value.IsSequence()) {
-          m_diag.error(position_of(value), fmt::format("matrix '{}' must be a list of maps", key));
+          m_diag.error(at(value), fmt::format("matrix '{}' must be a list of maps, e.g. [{{ os: a }}], got {}",
+                                                       key, describe(value)));
           continue;
         }
         for (const auto& entry : value) {
           if (!entry.IsMap()) {
-            m_diag.error(position_of(entry), fmt::format("each matrix '{}' entry must be a map, got {}", key,
+            m_diag.error(at(entry), fmt::format("each matrix '{}' entry must be a map, got {}", key,
                                                          describe(entry)));
             continue;
           }
@@ -564,26 +728,27 @@ class Reader {
         }
         continue;
       }
+      any_axis = true;
       if (!is_identifier(key)) {
-        m_diag.error(position_of(it->first), fmt::format("matrix axis '{}' may contain only letters, digits, '-' and '_'",
+        m_diag.error(at(it->first), fmt::format("matrix axis '{}' may contain only letters, digits, '-' and '_'",
                                                          key));
       }
       // An axis is a list, or one expression giving a list when the step is ready.
       if (value.IsScalar() && value.Scalar().find("${{") != std::string::npos) {
         matrix.axes[key] = value.Scalar();
-        matrix.axis_positions.emplace_back(key, position_of(value));
+        matrix.axis_positions.emplace_back(key, at(value));
         continue;
       }
       if (!value.IsSequence() || value.size() == 0) {
-        m_diag.error(position_of(value), fmt::format("matrix axis '{}' must be a non-empty list or an expression "
+        m_diag.error(at(value), fmt::format("matrix axis '{}' must be a non-empty list or an expression "
                                                      "giving one, got {}",
                                                      key, describe(value)));
         continue;
       }
       matrix.axes[key] = yaml_to_value(value);
     }
-    if (matrix.axes.empty() && matrix.include.empty()) {
-      m_diag.error(position_of(node), "'matrix' has no axes: give at least one list, e.g. { os: [a, b] }");
+    if (!any_axis && matrix.include.empty()) {
+      m_diag.error(at(node), "'matrix' has no axes: give at least one list, e.g. { os: [a, b] }");
     }
     step.matrix = std::move(matrix);
   }
@@ -592,13 +757,52 @@ class Reader {
   const StepKindRegistry& m_kinds;
 };
 
-// yaml-cpp's messages are lower-case fragments; make them read as a sentence.
-std::string yaml_error_message(const YAML::Exception& e) {
-  std::string message = e.msg;
-  if (message.empty()) {
-    message = "invalid YAML";
+// yaml-cpp's messages name parser states ("end of map not found"); say what
+// the author most likely did and what to change instead.
+std::string yaml_error_message(const std::string& message) {
+  static const std::vector<std::pair<std::string, std::string>> k_explained = {
+      {YAML::ErrorMsg::TAB_IN_INDENTATION, "a tab is used for indentation; YAML indents with spaces only"},
+      {YAML::ErrorMsg::END_OF_MAP, "this line's indentation does not match the lines above it"},
+      {YAML::ErrorMsg::END_OF_SEQ, "this line's indentation does not match the list above it"},
+      {YAML::ErrorMsg::END_OF_MAP_FLOW, "a '{' map is not closed with '}'"},
+      {YAML::ErrorMsg::END_OF_SEQ_FLOW, "a '[' list is not closed with ']'"},
+      {YAML::ErrorMsg::FLOW_END, "a closing '}' or ']' does not match the bracket it closes"},
+      {YAML::ErrorMsg::MAP_VALUE, "unexpected ':'; quote a value that contains ': ', or check the indentation"},
+      {YAML::ErrorMsg::BLOCK_ENTRY, "unexpected '-' list item; check the indentation"},
+      {YAML::ErrorMsg::EOF_IN_SCALAR, "a quoted string is not closed before the end of the file"},
+  };
+  for (const auto& [original, explained] : k_explained) {
+    if (message == original) {
+      return "YAML syntax error: " + explained;
+    }
   }
-  return "YAML syntax error: " + message;
+  if (message.rfind(YAML::ErrorMsg::INVALID_ESCAPE, 0) == 0) {
+    return "YAML syntax error: " + message + "; in double quotes write \\\\ for a backslash, or use single quotes";
+  }
+  return "YAML syntax error: " + (message.empty() ? std::string("invalid YAML") : message);
+}
+
+// yaml-cpp's column for an indentation error does not point at the tab that
+// caused it; a tab in the leading whitespace of the line is the problem.
+SourcePos yaml_error_position(const Diagnostics& diagnostics, SourcePos pos, std::string& message) {
+  const std::size_t start = diagnostics.offset_of({pos.line, 1});
+  const std::string_view source = diagnostics.source();
+  // In a { } map or [ ] list, the braces of an unquoted ${{ }} are YAML's.
+  if (const std::size_t at = diagnostics.offset_of(pos); at > 0 && source.substr(at - 1, 3) == "${{") {
+    message = "YAML syntax error: inside { } or [ ], a value with ${{ }} must be quoted: \"${{ ... }}\"";
+    return diagnostics.position_of(at - 1);
+  }
+  if (source.find_first_not_of(" \t\r\n", diagnostics.offset_of(pos)) == std::string_view::npos) {
+    message += " (reached the end of the file)";
+    return pos;
+  }
+  for (std::size_t i = start; i < source.size() && (source[i] == ' ' || source[i] == '\t'); ++i) {
+    if (source[i] == '\t') {
+      message = "YAML syntax error: a tab is used for indentation; YAML indents with spaces only";
+      return {pos.line, static_cast<int>(i - start) + 1};
+    }
+  }
+  return pos;
 }
 
 }  // namespace
@@ -683,7 +887,9 @@ LoadOutcome load_workflow(const std::string& file, std::string source, const Ste
       check_workflow(*wf, kinds, diagnostics);
     }
   } catch (const YAML::Exception& e) {
-    diagnostics.error({e.mark.line + 1, e.mark.column + 1}, yaml_error_message(e));
+    std::string message = yaml_error_message(e.msg);
+    const SourcePos pos = yaml_error_position(diagnostics, {e.mark.line + 1, e.mark.column + 1}, message);
+    diagnostics.error(pos, message);
   }
   LoadOutcome outcome;
   outcome.diagnostics = diagnostics.items();

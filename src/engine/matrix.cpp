@@ -55,8 +55,9 @@ std::vector<Value> expand_static_matrix(const MatrixDef& matrix) {
   const std::size_t original_count = combinations.size();
   for (const auto& entry : matrix.include) {
     // GitHub's rule: an include entry extends every original combination whose
-    // axis values it does not contradict, without overwriting an axis value;
-    // if it extends none, it is added as a combination of its own.
+    // axis values it does not contradict; it never changes an axis value, but
+    // it overwrites a value an earlier include added. If it extends none, it
+    // is added as a combination of its own.
     bool extended_any = false;
     for (std::size_t i = 0; i < original_count; ++i) {
       Value& combination = combinations[i];
@@ -71,7 +72,7 @@ std::vector<Value> expand_static_matrix(const MatrixDef& matrix) {
         continue;
       }
       for (const auto& [key, value] : entry.items()) {
-        if (!combination.contains(key)) {
+        if (!matrix.axes.contains(key)) {
           combination[key] = value;
         }
       }

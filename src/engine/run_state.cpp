@@ -44,7 +44,11 @@ void RunState::apply(const Value& record) {
       s.stdout_tail = record["stdout"].get<std::string>();
       s.has_stdout = true;
     }
-    std::erase(completion_order, id);
+    // A step completes once per drive; only a re-run (resume --from) moves it.
+    if (s.completed_once) {
+      std::erase(completion_order, id);
+    }
+    s.completed_once = true;
     completion_order.push_back(id);
     if (const auto llm = record.find("llm"); llm != record.end() && llm->is_object()) {
       prompt_tokens += llm->value("prompt_tokens", std::int64_t{0});
@@ -87,7 +91,9 @@ void RunState::apply(const Value& record) {
       }
     } else if (name == "resume") {
       pause_requested = false;
-      if (status == "paused") {
+      // A driver that stopped paused (RunPaused, a reason) is not running
+      // again until RunResumed: a resume signal recorded meanwhile only notes it.
+      if (status == "paused" && paused_reason.empty()) {
         status = "running";
       }
     }
@@ -107,7 +113,8 @@ void RunState::apply(const Value& record) {
       }
     }
   } else if (type == "RunResumed") {
-    status = pause_requested ? "paused" : "running";
+    // Resuming is the request to continue: the driver starts unpaused.
+    status = "running";
     finished.clear();
     error.clear();
     paused_reason.clear();

@@ -28,6 +28,7 @@ struct StepState {
   std::string name;
   Value instance;                    // matrix values or null
   std::string matrix_of;             // parent step id of a matrix instance
+  bool completed_once = false;       // a StepCompleted was folded (completion_order holds it)
 };
 
 struct RunState {

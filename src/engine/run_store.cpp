@@ -81,7 +81,8 @@ std::vector<RunSummary> RunStore::list() const {
   std::vector<RunSummary> runs;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(runs_dir(), ec)) {
-    if (!entry.is_directory(ec)) {
+    // Hidden entries are runs being created (see create_run).
+    if (!entry.is_directory(ec) || entry.path().filename().string().front() == '.') {
       continue;
     }
     RunSummary summary;
@@ -123,7 +124,7 @@ Result<std::string> RunStore::resolve(const std::string& argument) const {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(runs_dir(), ec)) {
     const std::string id = entry.path().filename().string();
-    if (id.compare(0, argument.size(), argument) == 0) {
+    if (id.front() != '.' && id.compare(0, argument.size(), argument) == 0) {
       matches.push_back(id);
     }
   }

@@ -18,6 +18,18 @@ const std::vector<std::string> k_step_fields = {"outputs", "status", "exit_code"
 const std::vector<std::string> k_run_fields = {"id", "dir", "attempt", "workflow", "failed_step"};
 const std::vector<std::string> k_attempt_fields = {"number", "exit_code", "timed_out", "error"};
 
+const char* section_name(Phase phase) {
+  switch (phase) {
+    case Phase::main:
+      return "steps";
+    case Phase::on_failure:
+      return "on_failure";
+    case Phase::finally:
+      return "finally";
+  }
+  return "steps";
+}
+
 // Which contexts an expression may use, depending on where it stands.
 struct Scope {
   const StepDef* step = nullptr;     // the step the expression belongs to (null: workflow level)
@@ -63,7 +75,7 @@ class Checker {
       Scope scope = workflow_scope;
       scope.allow_attempt = true;
       scope.field = "retry.when";
-      check_template(*m_wf.default_retry.when, scope);
+      check_condition(*m_wf.default_retry.when, scope);
     }
     for (const auto& step : m_wf.steps) {
       check_step(step);
@@ -107,7 +119,10 @@ class Checker {
       check_template(*step.matrix->from, matrix_scope);
       if (!expr::Template::parse(step.matrix->from->text).index() &&
           !std::get<expr::Template>(expr::Template::parse(step.matrix->from->text)).is_single_expression()) {
-        m_diag.error(step.matrix->from->pos, "'matrix' must be a map of lists or one ${{ }} expression giving a list");
+        m_diag.error(step.matrix->from->pos,
+                     fmt::format("'matrix' must be a map of axes to lists (e.g. {{ os: [a, b] }}) or one ${{{{ }}}} "
+                                 "expression giving a list, got '{}'",
+                                 step.matrix->from->text));
       }
     }
     if (step.matrix) {
@@ -124,7 +139,7 @@ class Checker {
       retry_scope.field = "retry.when";
       check_condition(*step.retry.when, retry_scope);
     }
-    check_with(step, scope);
+    check_with(step, scope, fmt::format("step '{}'", step.id));
     Scope outputs_scope = scope;
     outputs_scope.allow_self = true;
     outputs_scope.allow_secrets = false;
@@ -151,11 +166,11 @@ class Checker {
         comp_scope.field = "working_directory";
         check_template(*comp.working_directory, comp_scope);
       }
-      check_with(comp, comp_scope);
+      check_with(comp, comp_scope, fmt::format("the compensation of step '{}'", step.id));
     }
   }
 
-  void check_with(const StepDef& step, Scope scope) {
+  void check_with(const StepDef& step, Scope scope, const std::string& label) {
     scope.field = "with";
     if (step.uses.empty() || step.uses == "shell") {
       return;
@@ -180,18 +195,19 @@ class Checker {
         m_diag.error(pos, message);
         continue;
       }
-      check_param_value(step, *it, step.with[key], pos, scope);
+      check_param_value(label, *it, step.with[key], pos, scope);
     }
     for (const auto& p : kind->params()) {
       if (p.required && !step.with.contains(p.name)) {
-        m_diag.error(step.uses_pos, fmt::format("step kind '{}' needs parameter '{}' ({}) in 'with'", step.uses,
+        m_diag.error(step.uses_pos, fmt::format("step kind '{}' needs parameter '{}' in 'with': {}", step.uses,
                                                 p.name, p.description));
       }
     }
   }
 
   // Literal values are type-checked now; strings with expressions when they run.
-  void check_param_value(const StepDef& step, const ParamSpec& spec, const Value& value, SourcePos pos, const Scope& scope) {
+  void check_param_value(const std::string& label, const ParamSpec& spec, const Value& value, SourcePos pos,
+                         const Scope& scope) {
     std::function<void(const Value&)> check_strings = [&](const Value& v) {
       if (v.is_string()) {
         check_template(TemplateText{v.get<std::string>(), pos}, scope);
@@ -233,8 +249,8 @@ class Checker {
     }
     if (!ok) {
       static const char* const k_type_names[] = {"a string", "a number", "a whole number", "true or false",
-                                                 "a duration like 90s, 10m or 2h", "a list", "a map", "a value"};
-      m_diag.error(pos, fmt::format("parameter '{}' of step '{}' must be {}, got {}", spec.name, step.id,
+                                                 "a duration such as 90s, 10m or 1h30m", "a list", "a map", "a value"};
+      m_diag.error(pos, fmt::format("parameter '{}' of {} must be {}, got {}", spec.name, label,
                                     k_type_names[static_cast<int>(spec.type)],
                                     value.is_string() ? "'" + value.get<std::string>() + "'" : value.dump()));
     }
@@ -252,12 +268,19 @@ class Checker {
           }
           m_diag.error(step.needs_pos[i], message);
         } else if (target->phase != step.phase) {
+          const char* mine = section_name(step.phase);
+          const char* theirs = section_name(target->phase);
           m_diag.error(step.needs_pos[i],
-                       fmt::format("step '{}' cannot need '{}': needs stay within one section (steps, on_failure, "
-                                   "finally); {} steps run after every step of 'steps' has finished",
-                                   step.id, need, step.phase == Phase::on_failure ? "on_failure" : "finally"));
+                       target->phase < step.phase
+                           ? fmt::format("step '{}' cannot need '{}', which is in '{}': needs stay within one section; "
+                                         "'{}' has finished before '{}' starts, so remove it",
+                                         step.id, need, theirs, theirs, mine)
+                           : fmt::format("step '{}' cannot need '{}', which is in '{}': needs stay within one section, "
+                                         "and '{}' runs after '{}'",
+                                         step.id, need, theirs, theirs, mine));
         } else if (target == &step) {
-          m_diag.error(step.needs_pos[i], fmt::format("step '{}' needs itself", step.id));
+          m_diag.error(step.needs_pos[i], fmt::format("step '{}' needs itself; remove '{}' from its needs", step.id,
+                                                      need));
         }
       }
     }
@@ -278,16 +301,17 @@ class Checker {
         }
         const Mark mark = marks[next->id];
         if (mark == Mark::active) {
-          // The cycle is the part of the stack from `next` to here, then `next` again.
-          std::vector<std::string> ids;
+          // The stack from `next` to here is a chain in which each step needs
+          // the one after it, and this step needs `next`. Start the message at
+          // this step, whose `needs` entry the caret points at.
+          std::vector<std::string> links;
+          links.push_back(fmt::format("{} needs {}", step.id, next->id));
           auto from = std::find(stack.begin(), stack.end(), next);
-          for (auto it = from; it != stack.end(); ++it) {
-            ids.push_back((*it)->id);
+          for (auto it = from; it + 1 != stack.end(); ++it) {
+            links.push_back(fmt::format("{} needs {}", (*it)->id, (*(it + 1))->id));
           }
-          std::reverse(ids.begin(), ids.end());
-          ids.insert(ids.begin(), next->id);
-          // Reads as "a needs b needs c needs a".
-          m_diag.error(step.needs_pos[i], fmt::format("dependency cycle: {}", fmt::join(ids, " -> ")));
+          m_diag.error(step.needs_pos[i], fmt::format("dependency cycle: {}; remove one of these needs",
+                                                      fmt::join(links, ", ")));
           acyclic = false;
         } else if (mark == Mark::none) {
           visit(*next);
@@ -312,7 +336,10 @@ class Checker {
       }
       std::set<std::string> result;
       for (const auto& need : step.needs) {
-        if (const StepDef* parent = m_wf.find_step(need)) {
+        // The edges check_cycles does not follow (reported by check_needs)
+        // would recurse forever here.
+        const StepDef* parent = m_wf.find_step(need);
+        if (parent != nullptr && parent != &step && parent->phase == step.phase) {
           result.insert(need);
           const auto& above = ancestors(*parent);
           result.insert(above.begin(), above.end());
@@ -325,27 +352,42 @@ class Checker {
     }
   }
 
-  // A position inside a YAML scalar: find the expression's text in the source
-  // after the scalar's start (block and quoted scalars do not map 1:1).
+  // A position inside a YAML scalar. The scalar's text is not its source
+  // (quotes, escapes, folded lines, block indentation), so the word at
+  // `offset` is searched in the source after the scalar's start, skipping as
+  // many occurrences as the text has before `offset`. The word stops at
+  // whitespace, the one thing folding and indentation change; quote
+  // characters are written back the way the scalar's style escapes them.
   SourcePos locate(const TemplateText& text, std::size_t offset) const {
-    const std::size_t start = m_diag.offset_of(text.pos);
+    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    while (offset < text.text.size() && is_space(text.text[offset])) {
+      ++offset;
+    }
     if (offset >= text.text.size()) {
       return text.pos;
     }
-    std::size_t end_of_needle = text.text.find('\n', offset);
-    if (end_of_needle == std::string::npos) {
-      end_of_needle = text.text.size();
+    std::size_t word_end = offset;
+    while (word_end < text.text.size() && word_end - offset < 48 && !is_space(text.text[word_end])) {
+      ++word_end;
     }
-    const std::string needle = text.text.substr(offset, std::min<std::size_t>(end_of_needle - offset, 48));
-    if (needle.empty()) {
-      return text.pos;
+    const std::string word = text.text.substr(offset, word_end - offset);
+    const std::size_t start = m_diag.offset_of(text.pos);
+    const std::string_view source = m_diag.source();
+    const char style = start < source.size() ? source[start] : ' ';
+    std::string needle;
+    for (const char c : word) {
+      if (style == '"' && (c == '"' || c == '\\')) {
+        needle += '\\';
+      } else if (style == '\'' && c == '\'') {
+        needle += '\'';
+      }
+      needle += c;
     }
     std::size_t occurrences_before = 0;
-    for (std::size_t at = text.text.find(needle); at != std::string::npos && at < offset;
-         at = text.text.find(needle, at + 1)) {
+    for (std::size_t at = text.text.find(word); at != std::string::npos && at < offset;
+         at = text.text.find(word, at + 1)) {
       ++occurrences_before;
     }
-    const std::string_view source = m_diag.source();
     std::size_t at = source.find(needle, start);
     while (at != std::string_view::npos && occurrences_before > 0) {
       at = source.find(needle, at + 1);
@@ -360,6 +402,14 @@ class Checker {
   // `if:` and `retry.when:` may be written with or without ${{ }}.
   void check_condition(const TemplateText& text, const Scope& scope) {
     if (text.text.find("${{") != std::string::npos) {
+      auto parsed = expr::Template::parse(text.text);
+      if (auto* tpl = std::get_if<expr::Template>(&parsed); tpl != nullptr && !tpl->is_single_expression()) {
+        // "${{ a }} && b" renders as a string, which is always true.
+        m_diag.error(text.pos, fmt::format("'{}' mixes text with ${{{{ }}}}: the result would be a string, which is "
+                                           "always true; write the whole condition inside one ${{{{ }}}}, or without "
+                                           "${{{{ }}}}",
+                                           scope.field));
+      }
       check_template(text, scope);
       return;
     }
@@ -394,6 +444,8 @@ class Checker {
       message += fmt::format(" (did you mean '{}'?)", *suggestion);
     } else if (!known.empty()) {
       message += fmt::format("; known: {}", fmt::join(known, ", "));
+    } else if (ref.root == "inputs") {
+      message += "; the workflow declares no inputs: add it under 'inputs'";
     }
     m_diag.error(locate(text, ref.offset), message);
   }
@@ -421,9 +473,10 @@ class Checker {
           m_diag.error(pos, fmt::format("secrets cannot be used in '{}': {}", scope.field, scope.secret_refusal));
         } else {
           const std::string name = member.empty() ? "NAME" : member;
-          m_diag.error(pos, fmt::format("secret '{}' used in run: text; secrets reach shell steps only as environment "
-                                        "variables: set env: {{ {}: ${{{{ secrets.{} }}}} }} and use ${}",
-                                        name, name, name, name));
+          m_diag.error(pos, fmt::format("secrets cannot be used in 'run' text, where they would be shown and stored; "
+                                        "pass the secret as an environment variable: set env: {{ {}: ${{{{ secrets.{} "
+                                        "}}}} }} and use ${} in the command",
+                                        name, name, name));
         }
       } else if (!member.empty() && std::find(m_wf.secrets.begin(), m_wf.secrets.end(), member) == m_wf.secrets.end()) {
         std::string message = fmt::format("unknown secret '{}': declare it in 'secrets'", member);
@@ -436,10 +489,18 @@ class Checker {
       check_step_reference(ref, scope, pos);
     } else if (root == "matrix") {
       if (!scope.allow_matrix) {
-        m_diag.error(pos, scope.step != nullptr
-                              ? fmt::format("'matrix' is not available in '{}' of step '{}': the step has no matrix",
-                                            scope.field, scope.step->id)
-                              : fmt::format("'matrix' is not available in workflow-level '{}'", scope.field));
+        if (scope.step == nullptr) {
+          m_diag.error(pos, fmt::format("'matrix' is not available in workflow-level '{}': only a step with a "
+                                        "'matrix' has it",
+                                        scope.field));
+        } else if (scope.field == "matrix") {
+          m_diag.error(pos, fmt::format("'matrix' cannot be used in the 'matrix' of step '{}' itself: an axis is "
+                                        "known only once the matrix is expanded",
+                                        scope.step->id));
+        } else {
+          m_diag.error(pos, fmt::format("'matrix' is not available in '{}' of step '{}': the step has no 'matrix'",
+                                        scope.field, scope.step->id));
+        }
       } else if (!member.empty() && scope.step->matrix && !scope.step->matrix->from) {
         std::vector<std::string> axes;
         for (const auto& [axis, values] : scope.step->matrix->axes.items()) {
@@ -512,8 +573,14 @@ class Checker {
       }
       return;
     }
-    // on_failure and finally steps run after every main step has finished.
-    if (scope.step->phase != Phase::main && target->phase == Phase::main) {
+    // Sections run one after the other: steps, then on_failure, then finally.
+    if (target->phase < scope.step->phase) {
+      return;
+    }
+    if (target->phase > scope.step->phase) {
+      m_diag.error(pos, fmt::format("step '{}' reads steps.{}, but '{}' is in '{}', which runs after '{}'",
+                                    scope.step->id, id, id, section_name(target->phase),
+                                    section_name(scope.step->phase)));
       return;
     }
     const auto& above = m_ancestors[scope.step->id];

@@ -24,6 +24,9 @@ Value scalar_to_value(const YAML::Node& node) {
   if (text == "false" || text == "False" || text == "FALSE") {
     return false;
   }
+  if (text.size() > 1 && (text[0] == '+' || text[0] == '-') && (text[1] == '+' || text[1] == '-')) {
+    return text;
+  }
   {
     std::int64_t integer = 0;
     const char* begin = text.data();
@@ -36,9 +39,17 @@ Value scalar_to_value(const YAML::Node& node) {
       return integer;
     }
   }
+  // from_chars also reads "inf", "nan" and "infinity", which YAML (and JSON,
+  // where they would print as null) treat as text: a number starts with a
+  // digit, or a sign or '.' and a digit.
+  const std::size_t digit_at = (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  const std::size_t first_digit = digit_at < text.size() && text[digit_at] == '.' ? digit_at + 1 : digit_at;
+  if (first_digit >= text.size() || text[first_digit] < '0' || text[first_digit] > '9') {
+    return text;
+  }
   {
     double number = 0;
-    const char* begin = text.data();
+    const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
     const char* end = text.data() + text.size();
     auto [ptr, ec] = std::from_chars(begin, end, number);
     if (ec == std::errc() && ptr == end && begin != end) {

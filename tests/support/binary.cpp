@@ -35,7 +35,7 @@ Outcome run_automata(const std::vector<std::string>& args, const Invoke& how) {
   }
   // Tests never depend on the developer's terminal or CI settings.
   for (const char* name : {"NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY",
-                           "AUTOMATA_OUTPUT", "AUTOMATA_JOBS", "AUTOMATA_HOME"}) {
+                           "AUTOMATA_OUTPUT", "AUTOMATA_OUTPUT_MODE", "AUTOMATA_JOBS", "AUTOMATA_HOME"}) {
     env.erase(name);
   }
   for (const auto& name : how.unset) {

@@ -1,0 +1,241 @@
+// `automata resume` end to end: failed runs, --from, --dry-run, a changed
+// workflow file, RUN prefixes, lock contention, a run killed with SIGKILL.
+#include "e2e/e2e_support.hpp"
+
+using namespace automata;
+using namespace automata::test;
+using namespace automata::test::e2e;
+
+namespace {
+
+// Each step appends to STEP.count, so a test counts how often each ran.
+const char* const k_diamond = R"(version: 1
+name: diamond
+steps:
+  a: { run: "echo a >> a.count" }
+  b: { needs: [a], run: "echo b >> b.count; test -f fixed" }
+  c: { needs: [b], run: "echo c >> c.count" }
+  d: { needs: [a], run: "echo d >> d.count" }
+)";
+
+std::size_t runs_of(const Project& p, const std::string& step) {
+  return count_of(read_file(p.dir() / (step + ".count")), "\n");
+}
+
+}  // namespace
+
+TEST_SUITE("e2e resume") {
+
+TEST_CASE("resume of a failed run re-runs only what did not succeed, then says there is nothing left") {
+  Project p;
+  p.write("diamond.yaml", k_diamond);
+  REQUIRE(p.run({"run", "diamond.yaml"}).exit_code == 1);
+  const std::string id = p.only_run();
+  p.write("fixed", "");
+  const auto resumed = p.run({"--output", "json", "resume", id});
+  CHECK(resumed.exit_code == 0);
+  // c was skipped (not new): it is started, not scheduled again.
+  CHECK(trace(resumed.json_lines()) == std::vector<std::string>{"RunResumed", "StepStarted b", "StepCompleted b",
+                                                                "StepStarted c", "StepCompleted c", "RunCompleted"});
+  CHECK(resumed.json_lines()[1]["attempt"] == 2);
+  CHECK(runs_of(p, "a") == 1);
+  CHECK(runs_of(p, "b") == 2);
+  CHECK(runs_of(p, "c") == 1);
+  CHECK(runs_of(p, "d") == 1);
+  const auto again = p.run({"resume", id});
+  CHECK(again.exit_code == 0);
+  CHECK(again.err == "automata: run " + id +
+                         " has already succeeded; nothing to resume (use --from STEP to re-run a step)\n");
+  const auto status = p.run({"status", id, "--output", "json"}).json_lines();
+  REQUIRE(status.size() == 1);
+  CHECK(status[0]["status"] == "succeeded");
+  CHECK(status[0]["steps"]["b"]["attempts"] == 2);
+}
+
+TEST_CASE("resume --dry-run shows reused, re-run, new and removed, and changes nothing") {
+  Project p;
+  p.write("diamond.yaml", k_diamond);
+  REQUIRE(p.run({"run", "diamond.yaml"}).exit_code == 1);
+  const std::string id = p.only_run();
+  const auto journal_before = read_file(p.run_dir(id) / "journal.jsonl");
+  const auto plan = p.run({"resume", id, "--dry-run"});
+  CHECK(plan.exit_code == 0);
+  CHECK(plan.out == "resume of run " + id +
+                        " would:\n"
+                        "  reused   a\n"
+                        "  re-run   b\n"
+                        "  re-run   c\n"
+                        "  reused   d\n"
+                        "(dry run: nothing was changed)\n");
+  // A changed file: e is new, d was removed.
+  p.write("diamond.yaml", R"(version: 1
+name: diamond
+steps:
+  a: { run: "echo a >> a.count" }
+  b: { needs: [a], run: "echo b >> b.count; test -f fixed" }
+  c: { needs: [b], run: "echo c >> c.count" }
+  e: { needs: [a], run: "echo e >> e.count" }
+)");
+  const auto changed = p.run({"resume", id, "--dry-run", "--use-current", "--from", "a"});
+  CHECK(changed.exit_code == 0);
+  CHECK(changed.out == "resume of run " + id +
+                           " would:\n"
+                           "  re-run   a\n"
+                           "  re-run   b\n"
+                           "  re-run   c\n"
+                           "  new      e\n"
+                           "  removed  d\n"
+                           "(dry run: nothing was changed)\n");
+  const auto json = p.run({"--output", "json", "resume", id, "--dry-run", "--use-current"}).json_lines();
+  REQUIRE(json.size() == 1);
+  CHECK(json[0] == Value{{"run", id},
+                         {"steps", {{"a", "reused"}, {"b", "re-run"}, {"c", "re-run"}, {"e", "new"}, {"d", "removed"}}}});
+  CHECK(read_file(p.run_dir(id) / "journal.jsonl") == journal_before);
+  CHECK_FALSE(std::filesystem::exists(p.dir() / "e.count"));
+}
+
+TEST_CASE("resume refuses a changed workflow file; --use-current continues with it") {
+  Project p;
+  p.write("diamond.yaml", k_diamond);
+  REQUIRE(p.run({"run", "diamond.yaml"}).exit_code == 1);
+  const std::string id = p.only_run();
+  p.write("diamond.yaml", std::string(k_diamond) + "  e: { needs: [c], run: \"echo e >> e.count\" }\n");
+  const auto refused = p.run({"resume", id});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err == "automata: error: " + (p.dir() / "diamond.yaml").string() + " has changed since run " + id +
+                           " started\n"
+                           "automata: hint: resume with --use-current to continue with the new version (completed "
+                           "steps are kept), or restore the file\n");
+  p.write("fixed", "");
+  const auto current = p.run({"resume", id, "--use-current"});
+  CHECK(current.exit_code == 0);
+  CHECK(runs_of(p, "a") == 1);
+  CHECK(runs_of(p, "e") == 1);
+  // The run now holds the new source, and the old one next to it.
+  CHECK(read_file(p.run_dir(id) / "workflow.yaml") == read_file(p.dir() / "diamond.yaml"));
+  std::size_t old_sources = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(p.run_dir(id))) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind("workflow.", 0) == 0 && name != "workflow.yaml") {
+      CHECK(read_file(entry.path()) == k_diamond);
+      ++old_sources;
+    }
+  }
+  CHECK(old_sources == 1);
+}
+
+TEST_CASE("resume --from STEP re-runs the step and everything downstream, nothing else") {
+  Project p;
+  p.write("fixed", "");
+  p.write("diamond.yaml", k_diamond);
+  REQUIRE(p.run({"run", "diamond.yaml"}).exit_code == 0);
+  const std::string id = p.only_run();
+  const auto r = p.run({"resume", id, "--from", "b"});
+  CHECK(r.exit_code == 0);
+  CHECK(runs_of(p, "a") == 1);
+  CHECK(runs_of(p, "b") == 2);
+  CHECK(runs_of(p, "c") == 2);
+  CHECK(runs_of(p, "d") == 1);
+  const auto unknown = p.run({"resume", id, "--from", "nope"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err == "automata: error: --from: run " + id + " has no step 'nope'\n");
+  // Re-run steps look, in status, like any other.
+  const auto status = p.run({"status", id, "--output", "json"}).json_lines();
+  REQUIRE(status.size() == 1);
+  CHECK(status[0]["status"] == "succeeded");
+  for (const char* step : {"a", "b", "c", "d"}) {
+    CHECK(status[0]["steps"][step]["status"] == "succeeded");
+    CHECK(status[0]["steps"][step]["attempts"] == 1);
+  }
+}
+
+TEST_CASE("RUN arguments: a unique prefix, `last`, an ambiguous prefix, an unknown id") {
+  Project p;
+  p.write("fixed", "");
+  p.write("diamond.yaml", k_diamond);
+  REQUIRE(p.run({"run", "diamond.yaml", "--run-id", "alpha-1"}).exit_code == 0);
+  REQUIRE(p.run({"run", "diamond.yaml", "--run-id", "alpha-2"}).exit_code == 0);
+  REQUIRE(p.run({"run", "diamond.yaml", "--run-id", "beta"}).exit_code == 0);
+  CHECK(p.run({"status", "alpha-2", "--output", "json"}).json_lines()[0]["run"] == "alpha-2");
+  CHECK(p.run({"status", "be", "--output", "json"}).json_lines()[0]["run"] == "beta");
+  CHECK(p.run({"status", "last", "--output", "json"}).json_lines()[0]["run"] == "beta");
+  const auto ambiguous = p.run({"status", "alpha"});
+  CHECK(ambiguous.exit_code == 2);
+  CHECK(ambiguous.err ==
+        "automata: error: 'alpha' matches 2 runs: alpha-1, alpha-2\n"
+        "automata: hint: give more characters of the run id\n");
+  const auto unknown = p.run({"logs", "gamma"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err == "automata: error: no run matches 'gamma' in " + (p.home() / "runs").string() +
+                           "\n"
+                           "automata: hint: `automata runs` lists the runs\n");
+}
+
+TEST_CASE("lock contention: resuming a run another process drives fails at once with exit 5") {
+  Project p;
+  p.write("slow.yaml", R"(version: 1
+name: slow
+steps:
+  wait: { run: "sleep 5" }
+)");
+  auto driver = p.spawn({"run", "slow.yaml"});
+  const std::string id = p.wait_for_run();
+  REQUIRE(p.wait_for_record(id, "StepStarted", "wait"));
+  const auto started = std::chrono::steady_clock::now();
+  const auto second = p.run({"resume", id});
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+  CHECK(second.exit_code == 5);
+  CHECK(second.err == fmt::format("automata: error: run {} is being driven by another process (pid {})\n"
+                                  "automata: hint: wait for it to finish, or `automata cancel {}`\n",
+                                  id, driver->pid(), id));
+  driver->signal(SIGINT);
+  CHECK(driver->wait() == 130);
+}
+
+TEST_CASE("a run killed with SIGKILL shows as interrupted, and resume finishes it running each step once") {
+  Project p;
+  // slow hangs the first time only: the resumed attempt is quick.
+  p.write("killed.yaml", R"(version: 1
+name: killed
+steps:
+  first: { run: "echo first >> first.count" }
+  slow: { needs: [first], run: "echo $$ > slow.pid; echo slow >> slow.count; if [ $(wc -l < slow.count) -lt 2 ]; then sleep 30; fi" }
+  last: { needs: [slow], run: "echo last >> last.count" }
+)");
+  auto driver = p.spawn({"run", "killed.yaml"});
+  const std::string id = p.wait_for_run();
+  REQUIRE(p.wait_for_record(id, "StepStarted", "slow"));
+  REQUIRE(eventually([&] { return std::filesystem::exists(p.dir() / "slow.count"); }));
+  // Everything at once, as a power loss would: the driver and its steps.
+  ::kill(driver->pid(), SIGKILL);
+  CHECK(driver->wait() == 128 + SIGKILL);
+  // The step's own process group outlives its driver; end it too.
+  REQUIRE(eventually([&] { return !read_file(p.dir() / "slow.pid").empty(); }));
+  ::killpg(std::stoi(read_file(p.dir() / "slow.pid")), SIGKILL);
+  const auto status = p.run({"status", id, "--output", "json"}).json_lines();
+  REQUIRE(status.size() == 1);
+  CHECK(status[0]["status"] == "interrupted");
+  CHECK(status[0]["steps"]["first"]["status"] == "succeeded");
+  CHECK(status[0]["steps"]["slow"]["status"] == "interrupted");
+  CHECK(status[0]["steps"]["last"]["status"] == "pending");
+  const auto text = p.run({"status", id});
+  CHECK(text.out.find("run " + id + "  killed  interrupted\n") == 0);
+  const auto listed = p.run({"runs", "--status", "interrupted", "--output", "json"}).json_lines();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["run"] == id);
+  const auto resumed = p.run({"--output", "json", "resume", id});
+  CHECK(resumed.exit_code == 0);
+  CHECK(trace(resumed.json_lines()) == std::vector<std::string>{"RunResumed", "StepStarted slow", "StepCompleted slow",
+                                                                "StepScheduled last", "StepStarted last",
+                                                                "StepCompleted last", "RunCompleted"});
+  // The attempt that was cut off runs again under the same number.
+  CHECK(resumed.json_lines()[1]["attempt"] == 1);
+  CHECK(runs_of(p, "first") == 1);
+  CHECK(runs_of(p, "slow") == 2);
+  CHECK(runs_of(p, "last") == 1);
+  const auto after = p.run({"status", id, "--output", "json"}).json_lines();
+  CHECK(after[0]["status"] == "succeeded");
+  CHECK(after[0]["steps"]["slow"]["attempts"] == 1);
+}
+
+}  // TEST_SUITE
