@@ -81,11 +81,11 @@ InstanceContext::InstanceContext(Driver::Impl& driver, Instance& instance)
   m_keep_stdout = true;
   const auto log = driver.run_dir / "logs" /
                    (safe_file_name(instance.id) + (instance.is_compensation ? ".compensate.log" : ".log"));
-  m_log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (m_log_fd >= 0) {
-    write_all(m_log_fd, fmt::format("=== {} attempt {} · {} ===\n", m_compensation ? "compensation" : "step",
-                                    m_attempt, format_timestamp(driver.services.clock->wall_now())));
-  }
+  // The log is opened at the first line of output: a step that prints
+  // nothing (sleep, wait, most `true`s) costs no file.
+  m_log_path = log;
+  m_log_header = fmt::format("=== {} attempt {} · {} ===\n", m_compensation ? "compensation" : "step", m_attempt,
+                             format_timestamp(driver.services.clock->wall_now()));
 }
 
 InstanceContext::~InstanceContext() {
@@ -101,6 +101,13 @@ std::string InstanceContext::mask(std::string_view text) const { return m_driver
 
 void InstanceContext::emit_line(OutputStream stream, std::string_view raw) {
   const std::string line = m_driver.masker.empty() ? std::string(raw) : m_driver.masker.mask(raw);
+  if (m_log_fd < 0 && !m_log_path.empty()) {
+    m_log_fd = ::open(m_log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    m_log_path.clear();
+    if (m_log_fd >= 0) {
+      write_all(m_log_fd, m_log_header);
+    }
+  }
   if (m_log_fd >= 0) {
     std::string with_newline = line;
     with_newline += '\n';

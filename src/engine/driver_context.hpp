@@ -53,6 +53,8 @@ class InstanceContext final : public StepContext {
   const CancelToken& m_cancel;
   SystemTime m_first_started{};
   int m_log_fd = -1;
+  std::filesystem::path m_log_path;  // until the first line is written
+  std::string m_log_header;
   std::string m_partial[2];
   std::string m_stdout_tail;
   bool m_keep_stdout = false;

@@ -376,7 +376,15 @@ Result<void> Driver::Impl::start_attempt(int index, SteadyTime now) {
     if (first_time) {
       Value scheduled = {{"type", "StepScheduled"}, {"step", instance.id}};
       if (!def.name.empty()) {
+        // A name may use the matrix (`build ${{ matrix.os }}`); if it cannot
+        // be evaluated it is shown as written.
         scheduled["name"] = def.name;
+        if (def.name.find("${{") != std::string::npos) {
+          auto shown = render(TemplateText{def.name, def.pos}, eval_context(&instance, nullptr));
+          if (shown.ok()) {
+            scheduled["name"] = shown->is_string() ? shown->get<std::string>() : expr::to_display_string(*shown);
+          }
+        }
       }
       if (!instance.matrix.is_null()) {
         scheduled["instance"] = instance.matrix;

@@ -284,7 +284,10 @@ class Project {
     std::vector<std::string> ids;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(home() / "runs", ec)) {
-      ids.push_back(entry.path().filename().string());
+      // Hidden entries are runs still being created (renamed into place whole).
+      if (entry.path().filename().string().front() != '.') {
+        ids.push_back(entry.path().filename().string());
+      }
     }
     std::sort(ids.begin(), ids.end());
     return ids;

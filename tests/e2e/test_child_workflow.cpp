@@ -16,6 +16,7 @@ steps:
   greet:
     run: |
       echo greet >> greet.count
+      echo "greeting hello ${{ inputs.who }}"
       echo "greeting=hello ${{ inputs.who }}" >> "$AUTOMATA_OUTPUT"
   slow:
     needs: [greet]
@@ -76,6 +77,7 @@ TEST_CASE("a child workflow runs with a nested journal and its outputs reach the
   // The child's step output is part of the parent step's log.
   const auto kid_log = read_file(p.run_dir(id) / "logs" / "kid.log");
   CHECK(kid_log.find("=== step attempt 1 · ") == 0);
+  CHECK(kid_log.find("greeting hello world") != std::string::npos);
 }
 
 TEST_CASE("a parent interrupted inside its child resumes the child where it stopped") {
