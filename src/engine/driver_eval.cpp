@@ -21,10 +21,12 @@ expr::StatusFlags Driver::Impl::needs_status(const StepDef& def) const {
     return flags;
   }
   for (const auto& need : def.needs) {
-    for (const auto& node : nodes) {
-      if (node.def->id != need) {
-        continue;
-      }
+    const auto found = node_by_id.find(need);
+    if (found == node_by_id.end()) {
+      continue;
+    }
+    {
+      const Node& node = nodes[static_cast<std::size_t>(found->second)];
       const bool allowed_failure = node.status == "failed" && node.def->continue_on_error;
       if ((node.status == "failed" && !allowed_failure) || node.status == "cancelled") {
         flags.any_failed = true;

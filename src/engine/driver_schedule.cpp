@@ -453,10 +453,13 @@ Result<void> Driver::Impl::prepare_attempt(Instance& instance, const expr::EvalC
     }
   }
   step_context.set_params(std::move(params));
-  Result<void> env_problem;
-  auto environment = step_environment(def, instance, context, env_problem);
-  TRY(env_problem);
-  step_context.set_environment(std::move(environment));
+  const StepKind* kind = services.kinds->find(def.uses);
+  if (kind == nullptr || kind->needs_environment()) {
+    Result<void> env_problem;
+    auto environment = step_environment(def, instance, context, env_problem);
+    TRY(env_problem);
+    step_context.set_environment(std::move(environment));
+  }
   std::filesystem::path directory = cwd;
   const std::optional<TemplateText>& wd = def.working_directory ? def.working_directory : workflow->default_working_directory;
   if (wd) {

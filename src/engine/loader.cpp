@@ -543,6 +543,7 @@ class Reader {
       }
       read_step_body(it->second, step, wf, k_step_keys, {}, fmt::format("step '{}'", step.id));
       wf.steps.push_back(std::move(step));
+      wf.step_index.emplace(wf.steps.back().id, wf.steps.size() - 1);
     }
   }
 
@@ -866,6 +867,10 @@ std::string format_duration_spec(Duration duration) {
 }
 
 const StepDef* Workflow::find_step(std::string_view id) const {
+  if (step_index.size() == steps.size()) {
+    const auto it = step_index.find(std::string(id));
+    return it == step_index.end() ? nullptr : &steps[it->second];
+  }
   for (const auto& step : steps) {
     if (step.id == id) {
       return &step;

@@ -1,5 +1,8 @@
 #include "engine/run_state.hpp"
 
+#include <unordered_map>
+#include <unordered_set>
+
 namespace automata::engine {
 namespace {
 
@@ -158,18 +161,12 @@ Value RunState::to_json(bool with_steps) const {
     out["error"] = error;
   }
   if (with_steps) {
-    Value steps_json = Value::object();
-    for (const auto& id : planned_steps) {
-      // A matrix step appears through its instances ("id[...]").
-      const auto instance = steps.lower_bound(id + "[");
-      const bool has_instances = instance != steps.end() && instance->first.compare(0, id.size() + 1, id + "[") == 0;
-      if (steps.count(id) == 0 && !has_instances) {
-        steps_json[id] = Value{{"status", "pending"}, {"attempts", 0}, {"outputs", Value::object()},
-                               {"exit_code", nullptr}, {"duration_ms", 0}};
-      }
-    }
-    for (const auto& id : order) {
-      const StepState& s = steps.at(id);
+    // Linear in the number of steps (a run can have tens of thousands):
+    // ordered_json's keyed insert is a linear search, so entries are appended
+    // to its underlying vector, each key once, in this order: planned steps in
+    // file order, each followed by its matrix instances, then the rest
+    // (on_failure and finally steps) in order of first appearance.
+    auto item_for = [](const StepState& s) {
       Value item = Value::object();
       item["status"] = s.status;
       item["attempts"] = s.attempt;
@@ -182,26 +179,44 @@ Value RunState::to_json(bool with_steps) const {
       if (!s.reason.empty()) {
         item["reason"] = s.reason;
       }
-      steps_json[id] = std::move(item);
-    }
-    // Planned steps first in file order, then instances and later steps.
-    Value ordered = Value::object();
-    for (const auto& id : planned_steps) {
-      if (steps_json.contains(id)) {
-        ordered[id] = steps_json[id];
+      return item;
+    };
+    std::unordered_map<std::string, std::vector<const std::string*>> instances_of;
+    for (const auto& id : order) {
+      const auto bracket = id.find('[');
+      if (bracket != std::string::npos) {
+        instances_of[id.substr(0, bracket)].push_back(&id);
       }
-      for (const auto& [key, value] : steps_json.items()) {
-        if (key.size() > id.size() && key.compare(0, id.size(), id) == 0 && key[id.size()] == '[') {
-          ordered[key] = value;
+    }
+    Value steps_json = Value::object();
+    using Entries = std::vector<std::pair<const std::string, Value>>;
+    auto& entries = static_cast<Entries&>(steps_json.get_ref<Value::object_t&>());
+    entries.reserve(order.size() + planned_steps.size());
+    std::unordered_set<std::string_view> placed;
+    for (const auto& id : planned_steps) {
+      const auto own = steps.find(id);
+      const auto instances = instances_of.find(id);
+      if (own != steps.end()) {
+        entries.emplace_back(id, item_for(own->second));
+        placed.insert(own->first);
+      } else if (instances == instances_of.end()) {
+        entries.emplace_back(id, Value{{"status", "pending"}, {"attempts", 0}, {"outputs", Value::object()},
+                                       {"exit_code", nullptr}, {"duration_ms", 0}});
+      }
+      if (instances != instances_of.end()) {
+        for (const std::string* instance : instances->second) {
+          if (placed.insert(*instance).second) {
+            entries.emplace_back(*instance, item_for(steps.at(*instance)));
+          }
         }
       }
     }
-    for (const auto& [key, value] : steps_json.items()) {
-      if (!ordered.contains(key)) {
-        ordered[key] = value;
+    for (const auto& id : order) {
+      if (placed.insert(id).second) {
+        entries.emplace_back(id, item_for(steps.at(id)));
       }
     }
-    out["steps"] = std::move(ordered);
+    out["steps"] = std::move(steps_json);
   }
   out["outputs"] = outputs;
   out["tokens"] = Value{{"prompt", prompt_tokens}, {"completion", completion_tokens}};

@@ -91,6 +91,9 @@ class StepKind {
   virtual const std::vector<ParamSpec>& params() const = 0;
   // Steps of kinds that only wait (sleep, wait) do not take one of the --jobs slots.
   virtual bool uses_job_slot() const { return true; }
+  // Kinds that start no process (sleep, wait, workflow) skip building one
+  // environment per step: it is the largest part of a durable step's cost.
+  virtual bool needs_environment() const { return true; }
   virtual StepResult execute(StepContext& context) = 0;
 };
 

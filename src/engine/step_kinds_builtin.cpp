@@ -33,6 +33,7 @@ class SleepKind final : public StepKind {
     return k_params;
   }
   bool uses_job_slot() const override { return false; }
+  bool needs_environment() const override { return false; }
   StepResult execute(StepContext& context) override {
     const Duration duration = duration_param(context.params(), "duration", Duration(0));
     if (duration.count() < 0) {
@@ -65,6 +66,7 @@ class WaitKind final : public StepKind {
     return k_params;
   }
   bool uses_job_slot() const override { return false; }
+  bool needs_environment() const override { return false; }
   StepResult execute(StepContext& context) override {
     const auto& params = context.params();
     const std::string signal = params.value("signal", std::string());
@@ -108,6 +110,7 @@ class WorkflowKind final : public StepKind {
         {"inputs", ParamType::object, false, "the child's inputs", nullptr}};
     return k_params;
   }
+  bool needs_environment() const override { return false; }
   StepResult execute(StepContext& context) override {
     const auto& params = context.params();
     return context.run_child_workflow(params.value("file", std::string()), params.value("inputs", Value::object()));

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -102,6 +103,8 @@ struct Workflow {
   std::vector<StepDef> steps;  // main, on_failure and finally, in file order
   NamedTemplates outputs;
 
+  // Step id -> index in `steps`, kept by the loader (lookups in big files).
+  std::unordered_map<std::string, std::size_t> step_index;
   const StepDef* find_step(std::string_view id) const;
 };
 

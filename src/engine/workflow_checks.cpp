@@ -4,6 +4,8 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -55,11 +57,7 @@ class Checker {
 
   void run() {
     check_needs();
-    const bool acyclic = check_cycles();
-    if (acyclic) {
-      compute_ancestors();
-    }
-    m_ancestors_known = acyclic;
+    m_acyclic = check_cycles();
     Scope workflow_scope;
     workflow_scope.allow_steps = false;
     workflow_scope.field = "env";
@@ -286,70 +284,74 @@ class Checker {
     }
   }
 
+  // Iterative depth-first search: a chain of 30,000 steps must not recurse
+  // 30,000 frames deep.
   bool check_cycles() {
     enum class Mark { none, active, done };
-    std::map<std::string, Mark> marks;
-    std::vector<const StepDef*> stack;
+    std::unordered_map<const StepDef*, Mark> marks;
+    std::vector<std::pair<const StepDef*, std::size_t>> stack;  // step, next need to look at
     bool acyclic = true;
-    std::function<void(const StepDef&)> visit = [&](const StepDef& step) {
-      marks[step.id] = Mark::active;
-      stack.push_back(&step);
-      for (std::size_t i = 0; i < step.needs.size(); ++i) {
-        const StepDef* next = m_wf.find_step(step.needs[i]);
-        if (next == nullptr || next == &step || next->phase != step.phase) {
+    for (const auto& root : m_wf.steps) {
+      if (marks[&root] != Mark::none) {
+        continue;
+      }
+      marks[&root] = Mark::active;
+      stack.emplace_back(&root, 0);
+      while (!stack.empty()) {
+        auto& [step, i] = stack.back();
+        if (i == step->needs.size()) {
+          marks[step] = Mark::done;
+          stack.pop_back();
           continue;
         }
-        const Mark mark = marks[next->id];
+        const std::size_t need_index = i++;
+        const StepDef* next = m_wf.find_step(step->needs[need_index]);
+        if (next == nullptr || next == step || next->phase != step->phase) {
+          continue;
+        }
+        const Mark mark = marks[next];
         if (mark == Mark::active) {
           // The stack from `next` to here is a chain in which each step needs
           // the one after it, and this step needs `next`. Start the message at
           // this step, whose `needs` entry the caret points at.
           std::vector<std::string> links;
-          links.push_back(fmt::format("{} needs {}", step.id, next->id));
-          auto from = std::find(stack.begin(), stack.end(), next);
+          links.push_back(fmt::format("{} needs {}", step->id, next->id));
+          auto from = std::find_if(stack.begin(), stack.end(), [&](const auto& entry) { return entry.first == next; });
           for (auto it = from; it + 1 != stack.end(); ++it) {
-            links.push_back(fmt::format("{} needs {}", (*it)->id, (*(it + 1))->id));
+            links.push_back(fmt::format("{} needs {}", it->first->id, (it + 1)->first->id));
           }
-          m_diag.error(step.needs_pos[i], fmt::format("dependency cycle: {}; remove one of these needs",
-                                                      fmt::join(links, ", ")));
+          m_diag.error(step->needs_pos[need_index],
+                       fmt::format("dependency cycle: {}; remove one of these needs", fmt::join(links, ", ")));
           acyclic = false;
         } else if (mark == Mark::none) {
-          visit(*next);
+          marks[next] = Mark::active;
+          stack.emplace_back(next, 0);
         }
-      }
-      stack.pop_back();
-      marks[step.id] = Mark::done;
-    };
-    for (const auto& step : m_wf.steps) {
-      if (marks[step.id] == Mark::none) {
-        visit(step);
       }
     }
     return acyclic;
   }
 
-  void compute_ancestors() {
-    std::function<const std::set<std::string>&(const StepDef&)> ancestors = [&](const StepDef& step) -> const std::set<std::string>& {
-      auto it = m_ancestors.find(step.id);
-      if (it != m_ancestors.end()) {
-        return it->second;
-      }
-      std::set<std::string> result;
-      for (const auto& need : step.needs) {
-        // The edges check_cycles does not follow (reported by check_needs)
-        // would recurse forever here.
+  // Whether `target` is upstream of `from` through needs in the same
+  // section. Searched only when an expression reads steps.X, so a long chain
+  // costs nothing when no step reads another.
+  bool is_upstream(const StepDef& from, const std::string& target) const {
+    std::vector<const StepDef*> pending = {&from};
+    std::unordered_set<const StepDef*> seen = {&from};
+    while (!pending.empty()) {
+      const StepDef* step = pending.back();
+      pending.pop_back();
+      for (const auto& need : step->needs) {
+        if (need == target) {
+          return true;
+        }
         const StepDef* parent = m_wf.find_step(need);
-        if (parent != nullptr && parent != &step && parent->phase == step.phase) {
-          result.insert(need);
-          const auto& above = ancestors(*parent);
-          result.insert(above.begin(), above.end());
+        if (parent != nullptr && parent->phase == from.phase && seen.insert(parent).second) {
+          pending.push_back(parent);
         }
       }
-      return m_ancestors.emplace(step.id, std::move(result)).first->second;
-    };
-    for (const auto& step : m_wf.steps) {
-      ancestors(step);
     }
+    return false;
   }
 
   // A position inside a YAML scalar. The scalar's text is not its source
@@ -562,7 +564,7 @@ class Checker {
         return;
       }
     }
-    if (scope.step == nullptr || !m_ancestors_known) {
+    if (scope.step == nullptr || !m_acyclic) {
       return;
     }
     if (target == scope.step) {
@@ -583,8 +585,7 @@ class Checker {
                                     section_name(scope.step->phase)));
       return;
     }
-    const auto& above = m_ancestors[scope.step->id];
-    if (above.count(id) == 0) {
+    if (!is_upstream(*scope.step, id)) {
       m_diag.error(pos, fmt::format("step '{}' reads steps.{} but does not depend on it: add '{}' to its needs",
                                     scope.step->id, id, id));
     }
@@ -595,8 +596,7 @@ class Checker {
   Diagnostics& m_diag;
   std::vector<std::string> m_input_names;
   std::vector<std::string> m_step_ids;
-  std::map<std::string, std::set<std::string>> m_ancestors;
-  bool m_ancestors_known = false;
+  bool m_acyclic = false;
 };
 
 }  // namespace
@@ -606,23 +606,26 @@ void check_workflow(const Workflow& workflow, const StepKindRegistry& kinds, Dia
 }
 
 std::vector<const StepDef*> topological_order(const Workflow& workflow, Phase phase) {
+  // Depth-first, needs before the step, with an explicit stack (long chains).
   std::vector<const StepDef*> order;
-  std::set<std::string> placed;
-  std::function<void(const StepDef&)> place = [&](const StepDef& step) {
-    if (placed.count(step.id) != 0) {
-      return;
+  std::unordered_set<const StepDef*> placed;
+  std::vector<std::pair<const StepDef*, std::size_t>> stack;
+  for (const auto& root : workflow.steps) {
+    if (root.phase != phase || !placed.insert(&root).second) {
+      continue;
     }
-    placed.insert(step.id);
-    for (const auto& need : step.needs) {
-      if (const StepDef* parent = workflow.find_step(need)) {
-        place(*parent);
+    stack.emplace_back(&root, 0);
+    while (!stack.empty()) {
+      auto& [step, i] = stack.back();
+      if (i == step->needs.size()) {
+        order.push_back(step);
+        stack.pop_back();
+        continue;
       }
-    }
-    order.push_back(&step);
-  };
-  for (const auto& step : workflow.steps) {
-    if (step.phase == phase) {
-      place(step);
+      const StepDef* parent = workflow.find_step(step->needs[i++]);
+      if (parent != nullptr && placed.insert(parent).second) {
+        stack.emplace_back(parent, 0);
+      }
     }
   }
   return order;
