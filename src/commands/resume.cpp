@@ -9,6 +9,7 @@
 #include "commands/run_lookup.hpp"
 #include "engine/hash.hpp"
 #include "engine/suggest.hpp"
+#include "engine/workflow_checks.hpp"
 
 namespace automata::commands {
 namespace {
@@ -31,26 +32,7 @@ std::string read_text(const std::filesystem::path& path, bool& ok) {
 // Which steps a resume keeps, re-runs, adds or drops.
 int dry_run(Invocation& inv, const RunRef& run, const engine::RunState& state, const engine::Workflow& workflow,
             const std::optional<std::string>& from) {
-  std::set<std::string> reset;
-  if (from) {
-    reset.insert(*from);
-    bool grew = true;
-    while (grew) {
-      grew = false;
-      for (const auto& step : workflow.steps) {
-        if (reset.count(step.id) != 0) {
-          continue;
-        }
-        for (const auto& need : step.needs) {
-          if (reset.count(need) != 0) {
-            reset.insert(step.id);
-            grew = true;
-            break;
-          }
-        }
-      }
-    }
-  }
+  const std::set<std::string> reset = from ? engine::downstream_of(workflow, *from) : std::set<std::string>();
   auto base_of = [](const std::string& id) { return id.substr(0, id.find('[')); };
   Value plan = Value::object();
   for (const auto& step : workflow.steps) {

@@ -13,6 +13,7 @@
 #include "engine/atomic_file.hpp"
 #include "engine/control.hpp"
 #include "engine/driver_context.hpp"
+#include "engine/workflow_checks.hpp"
 #include "engine/driver_impl.hpp"
 
 extern char** environ;
@@ -202,34 +203,18 @@ Result<std::unique_ptr<Driver>> Driver::open(const std::filesystem::path& run_di
   }
   if (mode.resume) {
     Value reset = Value::array();
+    std::set<std::string> in_reset;
+    // The step itself and its matrix instances ("id[...]").
     auto add_reset = [&](const std::string& id) {
       for (const auto& known : d.state.order) {
         if ((known == id || (known.size() > id.size() && known.compare(0, id.size(), id) == 0 && known[id.size()] == '[')) &&
-            std::find(reset.begin(), reset.end(), Value(known)) == reset.end()) {
+            in_reset.insert(known).second) {
           reset.push_back(known);
         }
       }
     };
     if (mode.from_step) {
-      // The step and everything downstream of it.
-      std::set<std::string> downstream = {*mode.from_step};
-      bool grew = true;
-      while (grew) {
-        grew = false;
-        for (const auto& step : d.workflow->steps) {
-          if (downstream.count(step.id) != 0) {
-            continue;
-          }
-          for (const auto& need : step.needs) {
-            if (downstream.count(need) != 0) {
-              downstream.insert(step.id);
-              grew = true;
-              break;
-            }
-          }
-        }
-      }
-      for (const auto& id : downstream) {
+      for (const auto& id : downstream_of(*d.workflow, *mode.from_step)) {
         add_reset(id);
       }
     }

@@ -103,11 +103,7 @@ Result<Value> Driver::Impl::render_value(const Value& value, const expr::EvalCon
     if (text.find("${{") == std::string::npos) {
       return value;
     }
-    auto parsed = expr::Template::parse(text);
-    if (auto* error = std::get_if<expr::ParseError>(&parsed)) {
-      return Error::failed(error->message);
-    }
-    return std::get<expr::Template>(parsed).render(context);
+    return render(TemplateText{text, {}}, context);  // parsed once per distinct text
   }
   if (value.is_array()) {
     Value out = Value::array();

@@ -62,11 +62,6 @@ void Driver::Impl::build_nodes() {
        it != std::sregex_iterator(); ++it) {
     stdout_used.insert((*it)[1].str());
   }
-  // Steps completed before this drive count as done in the expression context.
-  for (const auto& [id, step_state] : state.steps) {
-    (void)id;
-    (void)step_state;
-  }
 }
 
 bool Driver::Impl::node_ready(const Node& node) const { return node.pending_needs == 0; }

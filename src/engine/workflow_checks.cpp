@@ -631,4 +631,29 @@ std::vector<const StepDef*> topological_order(const Workflow& workflow, Phase ph
   return order;
 }
 
+std::set<std::string> downstream_of(const Workflow& workflow, const std::string& step_id) {
+  std::unordered_map<std::string, std::vector<const std::string*>> dependents;
+  for (const auto& step : workflow.steps) {
+    for (const auto& need : step.needs) {
+      dependents[need].push_back(&step.id);
+    }
+  }
+  std::set<std::string> found = {step_id};
+  std::vector<std::string> pending = {step_id};
+  while (!pending.empty()) {
+    const std::string id = std::move(pending.back());
+    pending.pop_back();
+    const auto it = dependents.find(id);
+    if (it == dependents.end()) {
+      continue;
+    }
+    for (const std::string* dependent : it->second) {
+      if (found.insert(*dependent).second) {
+        pending.push_back(*dependent);
+      }
+    }
+  }
+  return found;
+}
+
 }  // namespace automata::engine

@@ -1,6 +1,9 @@
 #pragma once
 // Checks of a read workflow that need the whole file: needs, cycles,
 // expressions (parse, contexts, step references), step kind parameters.
+#include <set>
+#include <string>
+
 #include "engine/diagnostics.hpp"
 #include "engine/step_kind.hpp"
 #include "engine/workflow.hpp"
@@ -12,5 +15,8 @@ void check_workflow(const Workflow& workflow, const StepKindRegistry& kinds, Dia
 // Every step id in `needs` order, grouped by phase, as a topological order
 // (the loader has refused cycles).
 std::vector<const StepDef*> topological_order(const Workflow& workflow, Phase phase);
+
+// A step and every step that needs it, directly or not (resume --from).
+std::set<std::string> downstream_of(const Workflow& workflow, const std::string& step_id);
 
 }  // namespace automata::engine

@@ -24,18 +24,10 @@
 #include "engine/journal.hpp"
 #include "support/binary.hpp"
 #include "support/scratch.hpp"
+#include "support/string_maker.hpp"
 
 extern char** environ;
 
-// Failed comparisons of string lists print the lists.
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-  static String convert(const std::vector<std::string>& items) {
-    return fmt::format("[{}]", fmt::join(items, ", ")).c_str();
-  }
-};
-}  // namespace doctest
 
 namespace automata::test::e2e {
 

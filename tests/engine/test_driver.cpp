@@ -19,16 +19,8 @@
 #include "engine/step_kinds_builtin.hpp"
 #include "support/fake_step_kind.hpp"
 #include "support/scratch.hpp"
+#include "support/string_maker.hpp"
 
-// Failed comparisons of id lists print the lists.
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-  static String convert(const std::vector<std::string>& items) {
-    return fmt::format("[{}]", fmt::join(items, ", ")).c_str();
-  }
-};
-}  // namespace doctest
 
 using namespace automata;
 using namespace automata::engine;
