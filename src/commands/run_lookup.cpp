@@ -38,8 +38,7 @@ Result<Value> run_status(const RunRef& run) {
       return status;
     }
   }
-  TRY_ASSIGN(std::vector<Value> records, read_records(run.dir));
-  engine::RunState state = engine::fold_records(records);
+  TRY_ASSIGN(engine::RunState state, engine::replay_journal(run.dir / "journal.jsonl"));
   if ((state.status == "running" || (state.status == "paused" && state.paused_reason.empty())) &&
       !run_is_live(run.dir)) {
     // No process drives it: it was killed (SIGKILL, power loss) mid-run.

@@ -141,15 +141,20 @@ Driver::Driver(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 Driver::~Driver() {
   if (m_impl) {
-    for (auto& instance : m_impl->instances) {
-      if (instance.thread.joinable()) {
-        if (instance.cancel) {
-          instance.cancel->cancel();
-        }
-        instance.thread.join();
+    m_impl->stop_step_threads();
+  }
+}
+
+void Driver::Impl::stop_step_threads() {
+  {
+    std::lock_guard guard(mutex);
+    for (auto& instance : instances) {
+      if (instance.executing && instance.cancel) {
+        instance.cancel->cancel();
       }
     }
   }
+  step_threads.wait_idle();
 }
 
 void Driver::set_parent_context(StepContext* parent) { m_impl->parent_context = parent; }
@@ -297,14 +302,7 @@ Result<DriveResult> Driver::drive() {
   auto result = d.run_loop();
   d.control.reset();
   // Whatever happened, no step thread outlives the drive.
-  for (auto& instance : d.instances) {
-    if (instance.thread.joinable()) {
-      if (instance.cancel) {
-        instance.cancel->cancel();
-      }
-      instance.thread.join();
-    }
-  }
+  d.stop_step_threads();
   (void)d.journal->sync();
   if (result.ok()) {
     static const char* const k_status[] = {"succeeded", "failed", "cancelled", "paused", "interrupted"};

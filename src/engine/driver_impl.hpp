@@ -9,6 +9,7 @@
 #include <set>
 
 #include "engine/driver.hpp"
+#include "engine/step_threads.hpp"
 #include "engine/expr.hpp"
 
 namespace automata::engine {
@@ -38,7 +39,7 @@ struct Instance {
   const StepDef* def = nullptr;  // the step (or compensation) this instance runs
   std::unique_ptr<CancelToken> cancel;
   std::unique_ptr<InstanceContext> context;
-  std::thread thread;
+  bool executing = false;  // a step thread runs this attempt (until its completion is handled)
   Driver* child = nullptr;  // a child workflow's driver while one runs in this instance
   Value outputs = Value::object();
   std::optional<int> exit_code;
@@ -128,6 +129,9 @@ struct Driver::Impl {
   bool all_steps_referenced = false;
   void node_done(int node_index);
   std::unique_ptr<ControlServer> control;
+  // Last: destroyed (and so joined) before anything its jobs touch.
+  StepThreads step_threads;
+  void stop_step_threads();  // cancel what still executes, wait for every job to return
 
   // driver.cpp
   Result<Value> emit(Value record);  // mask, journal, fold, deliver; returns the full record
@@ -147,7 +151,7 @@ struct Driver::Impl {
   // (interrupted, or sent `cancel`).
   void cancel_instance(Instance& instance, bool interrupt_child);
   // Whether the journal shows the step (or one of its matrix instances) succeeded.
-  bool completed_before(const std::string& step_id) const;
+  bool completed_before(const StepDef& def) const;
   int running_count(bool slots_only) const;
   Result<void> run_compensations();
   Result<void> skip_remaining(Phase which, const std::string& reason);

@@ -53,13 +53,17 @@ void Driver::Impl::cancel_instance(Instance& instance, bool interrupt_child) {
   }
 }
 
-bool Driver::Impl::completed_before(const std::string& step_id) const {
-  for (auto it = state.steps.lower_bound(step_id); it != state.steps.end(); ++it) {
-    const std::string& id = it->first;
-    if (id.compare(0, step_id.size(), step_id) != 0) {
-      break;
-    }
-    if ((id.size() == step_id.size() || id[step_id.size()] == '[') && it->second.status == "succeeded") {
+bool Driver::Impl::completed_before(const StepDef& def) const {
+  if (const auto own = state.steps.find(def.id); own != state.steps.end() && own->second.status == "succeeded") {
+    return true;
+  }
+  if (!def.matrix) {
+    return false;
+  }
+  // A matrix step's instances ("id[...]"): a scan, on the rare paths (cancel
+  // after resume) that ask about a step not expanded in this drive.
+  for (const auto& [id, step] : state.steps) {
+    if (step.status == "succeeded" && step.matrix_of == def.id) {
       return true;
     }
   }
@@ -122,7 +126,7 @@ Result<void> Driver::Impl::skip_remaining(Phase which, const std::string& reason
     grew = false;
     for (std::size_t n = 0; n < nodes.size(); ++n) {
       const Node& node = nodes[n];
-      if (node.def->phase != which || node.expanded || !node_ready(node) || !completed_before(node.def->id)) {
+      if (node.def->phase != which || node.expanded || !node_ready(node) || !completed_before(*node.def)) {
         continue;
       }
       TRY(expand(static_cast<int>(n)));
@@ -209,12 +213,8 @@ Result<DriveResult> Driver::Impl::run_loop() {
     while (!completions.empty()) {
       Completion completion = std::move(completions.front());
       completions.pop_front();
-      Instance& instance = instances[static_cast<std::size_t>(completion.instance)];
-      lock.unlock();
-      if (instance.thread.joinable()) {
-        instance.thread.join();
-      }
-      lock.lock();
+      // The job that pushed the completion no longer touches the instance.
+      instances[static_cast<std::size_t>(completion.instance)].executing = false;
       TRY(handle_completion(std::move(completion)));
     }
     const SteadyTime now = services.clock->steady_now();

@@ -1,6 +1,6 @@
 // Scheduling: nodes (step definitions) become ready when their needs are done,
 // expand into instances (matrix), pass their `if`, and start within the caps.
-#include <regex>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -48,20 +48,28 @@ void Driver::Impl::build_nodes() {
       ready_nodes.push_back(static_cast<int>(n));
     }
   }
-  static const std::regex k_step_reference(R"(steps\.([A-Za-z0-9_-]+))");
-  for (auto it = std::sregex_iterator(workflow->source.begin(), workflow->source.end(), k_step_reference);
-       it != std::sregex_iterator(); ++it) {
-    referenced_steps.insert((*it)[1].str());
+  // `steps.ID` anywhere in the source (a scan, not std::regex: this runs
+  // for every drive and std::regex costs milliseconds on a large file).
+  const std::string_view source = workflow->source;
+  constexpr std::string_view k_prefix = "steps.";
+  for (std::size_t at = source.find(k_prefix); at != std::string_view::npos; at = source.find(k_prefix, at + 1)) {
+    std::size_t end = at + k_prefix.size();
+    while (end < source.size() && (std::isalnum(static_cast<unsigned char>(source[end])) != 0 ||
+                                   source[end] == '_' || source[end] == '-')) {
+      ++end;
+    }
+    const std::string_view id = source.substr(at + k_prefix.size(), end - at - k_prefix.size());
+    if (id.empty()) {
+      continue;
+    }
+    referenced_steps.emplace(id);
+    // Only steps whose stdout an expression reads keep it in the journal.
+    if (source.substr(end, 7) == ".stdout") {
+      stdout_used.emplace(id);
+    }
   }
   // steps['x'], steps[expr] or steps.*: any step may be read.
-  all_steps_referenced = workflow->source.find("steps[") != std::string::npos ||
-                         workflow->source.find("steps.*") != std::string::npos;
-  // Only steps whose stdout an expression reads keep it in the journal.
-  static const std::regex k_stdout_reference(R"(steps\.([A-Za-z0-9_-]+)\.stdout)");
-  for (auto it = std::sregex_iterator(workflow->source.begin(), workflow->source.end(), k_stdout_reference);
-       it != std::sregex_iterator(); ++it) {
-    stdout_used.insert((*it)[1].str());
-  }
+  all_steps_referenced = source.find("steps[") != std::string_view::npos || source.find("steps.*") != std::string_view::npos;
 }
 
 bool Driver::Impl::node_ready(const Node& node) const { return node.pending_needs == 0; }
@@ -410,7 +418,13 @@ Result<void> Driver::Impl::start_attempt(int index, SteadyTime now) {
   }
   StepKind* kind = services.kinds->find(def.uses);
   InstanceContext* raw = instance.context.get();
-  instance.thread = std::thread([this, index, kind, raw] {
+  if (auto at_once = kind->try_complete_at_once(*raw)) {
+    raw->finish();
+    completions.push_back({index, std::move(*at_once)});
+    return {};
+  }
+  instance.executing = true;
+  step_threads.submit([this, index, kind, raw] {
     StepResult result;
     try {
       result = kind->execute(*raw);
@@ -476,7 +490,7 @@ Result<void> Driver::Impl::finish_instance(Instance& instance, const std::string
   }
   // A finished attempt's log file and cancel pipe are closed now, not at the
   // end of the run: a run of 30,000 steps would otherwise hold 90,000 fds.
-  if (!instance.thread.joinable()) {
+  if (!instance.executing) {
     instance.context.reset();
     instance.cancel.reset();
   }

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,12 +51,18 @@ struct JournalContents {
   std::optional<std::string> torn_note;    // set when a torn last line was dropped
 };
 
+// Given a sink, each good record is handed to it in order (and `records` is
+// left empty), as soon as it is checked: a fold then overlaps decoding.
+using RecordSink = std::function<void(Value&&)>;
+
 // Pure: parses a whole journal held in memory. `name` is used in messages
-// ("journal.jsonl:17: corrupt record (crc mismatch)"). Errors are Errc::infra.
-Result<JournalContents> parse_journal(std::string_view data, std::string_view name);
+// ("journal.jsonl:17: corrupt record (crc mismatch)"). Errors are Errc::infra;
+// records before a corrupt one may already have reached the sink.
+Result<JournalContents> parse_journal(std::string_view data, std::string_view name, const RecordSink& sink = {});
 
 // Reads a journal file. With a lock, a torn tail is also truncated from the file.
-Result<JournalContents> load_journal(const std::filesystem::path& file, const RunLock* lock);
+Result<JournalContents> load_journal(const std::filesystem::path& file, const RunLock* lock,
+                                     const RecordSink& sink = {});
 
 enum class Durability { grouped, strict };
 

@@ -1,32 +1,43 @@
 #include "engine/run_state.hpp"
 
+#include "engine/journal.hpp"
+
 #include <unordered_map>
 #include <unordered_set>
 
 namespace automata::engine {
 namespace {
 
-std::string str(const Value& record, const char* key) {
+// Views into the record: replay folds hundreds of thousands of records and
+// a copy of every field it reads is most of what the fold would cost.
+std::string_view str(const Value& record, const char* key) {
   const auto it = record.find(key);
-  return it != record.end() && it->is_string() ? it->get<std::string>() : std::string();
+  return it != record.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>()) : std::string_view();
 }
 
 }  // namespace
 
-StepState& RunState::step(const std::string& id) {
-  auto [it, inserted] = steps.try_emplace(id);
-  if (inserted) {
-    order.push_back(id);
+StepState& RunState::step(std::string_view id) {
+  if (const auto it = steps.find(id); it != steps.end()) {
+    return it->second;
   }
-  return it->second;
+  auto inserted = steps.emplace(std::string(id), StepState{}).first;
+  order.push_back(inserted->first);
+  return inserted->second;
 }
 
-void RunState::apply(const Value& record) {
-  const std::string type = str(record, "type");
+void RunState::apply(const Value& record) { apply_record(record, false); }
+
+void RunState::apply(Value&& record) { apply_record(record, true); }
+
+// take_outputs: the caller gave up the record (an rvalue), so StepCompleted's
+// outputs are moved out of it rather than copied.
+void RunState::apply_record(const Value& record, bool take_outputs) {
+  const std::string_view type = str(record, "type");
   if (const auto seq = record.find("seq"); seq != record.end() && seq->is_number_unsigned()) {
     last_seq = seq->get<std::uint64_t>();
   }
-  const std::string ts = str(record, "ts");
+  const std::string_view ts = str(record, "ts");
   if (type == "StepStarted") {
     StepState& s = step(str(record, "step"));
     s.status = "running";
@@ -35,11 +46,17 @@ void RunState::apply(const Value& record) {
       s.first_started = ts;
     }
   } else if (type == "StepCompleted") {
-    const std::string id = str(record, "step");
+    const std::string_view id = str(record, "step");
     StepState& s = step(id);
     s.status = "succeeded";
     s.attempt = record.value("attempt", s.attempt);
-    s.outputs = record.value("outputs", Value::object());
+    if (const auto found = record.find("outputs"); found == record.end()) {
+      s.outputs = Value::object();
+    } else if (take_outputs) {
+      s.outputs = std::move(const_cast<Value&>(*found));
+    } else {
+      s.outputs = *found;
+    }
     s.duration_ms = record.value("duration_ms", std::int64_t{0});
     s.exit_code = record.contains("exit_code") ? std::optional<int>(record["exit_code"].get<int>()) : std::nullopt;
     s.error.clear();
@@ -52,7 +69,7 @@ void RunState::apply(const Value& record) {
       std::erase(completion_order, id);
     }
     s.completed_once = true;
-    completion_order.push_back(id);
+    completion_order.emplace_back(id);
     if (const auto llm = record.find("llm"); llm != record.end() && llm->is_object()) {
       prompt_tokens += llm->value("prompt_tokens", std::int64_t{0});
       completion_tokens += llm->value("completion_tokens", std::int64_t{0});
@@ -85,7 +102,7 @@ void RunState::apply(const Value& record) {
     s.matrix_of = str(record, "matrix_of");
     s.name = str(record, "name");
   } else if (type == "SignalReceived") {
-    const std::string name = str(record, "name");
+    const std::string name(str(record, "name"));
     signals.push_back({name, record.value("data", Value())});
     if (name == "pause") {
       pause_requested = true;
@@ -101,7 +118,7 @@ void RunState::apply(const Value& record) {
       }
     }
   } else if (type == "CompensationCompleted" || type == "CompensationFailed") {
-    compensated.insert(str(record, "step"));
+    compensated.emplace(str(record, "step"));
   } else if (type == "RunStarted") {
     run_id = str(record, "run");
     workflow = str(record, "workflow");
@@ -166,18 +183,22 @@ Value RunState::to_json(bool with_steps) const {
     // to its underlying vector, each key once, in this order: planned steps in
     // file order, each followed by its matrix instances, then the rest
     // (on_failure and finally steps) in order of first appearance.
+    using Entries = std::vector<std::pair<const std::string, Value>>;
     auto item_for = [](const StepState& s) {
+      // Appended to the object's vector, sized once: tens of thousands of these.
       Value item = Value::object();
-      item["status"] = s.status;
-      item["attempts"] = s.attempt;
-      item["outputs"] = s.outputs;
-      item["exit_code"] = s.exit_code ? Value(*s.exit_code) : Value();
-      item["duration_ms"] = s.duration_ms;
+      auto& fields = static_cast<Entries&>(item.get_ref<Value::object_t&>());
+      fields.reserve(7);
+      fields.emplace_back("status", s.status);
+      fields.emplace_back("attempts", s.attempt);
+      fields.emplace_back("outputs", s.outputs);
+      fields.emplace_back("exit_code", s.exit_code ? Value(*s.exit_code) : Value());
+      fields.emplace_back("duration_ms", s.duration_ms);
       if (!s.error.empty()) {
-        item["error"] = s.error;
+        fields.emplace_back("error", s.error);
       }
       if (!s.reason.empty()) {
-        item["reason"] = s.reason;
+        fields.emplace_back("reason", s.reason);
       }
       return item;
     };
@@ -189,7 +210,6 @@ Value RunState::to_json(bool with_steps) const {
       }
     }
     Value steps_json = Value::object();
-    using Entries = std::vector<std::pair<const std::string, Value>>;
     auto& entries = static_cast<Entries&>(steps_json.get_ref<Value::object_t&>());
     entries.reserve(order.size() + planned_steps.size());
     std::unordered_set<std::string_view> placed;
@@ -228,6 +248,22 @@ RunState fold_records(const std::vector<Value>& records) {
   for (const auto& record : records) {
     state.apply(record);
   }
+  return state;
+}
+
+Result<RunState> replay_journal(const std::filesystem::path& file) {
+  RunState state;
+  TRY(load_journal(file, nullptr, [&state](Value&& record) { state.apply(std::move(record)); }));
+  return state;
+}
+
+RunState fold_records(std::vector<Value>&& records) {
+  RunState state;
+  for (auto& record : records) {
+    state.apply(std::move(record));
+    record = Value();  // freed while it is still in cache
+  }
+  records.clear();
   return state;
 }
 

@@ -2,16 +2,26 @@
 // The state of a run is a pure fold over its journal records (journal.md
 // "Replay"). The same fold serves `status` from a journal, live status from
 // the driving process, and resume.
+#include <filesystem>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <string>
 #include <vector>
 
+#include "engine/result.hpp"
 #include "engine/step_kind.hpp"
 #include "engine/value.hpp"
 
 namespace automata::engine {
+
+// Lets `steps` be searched by string_view without building a string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
 
 struct StepState {
   std::string status = "pending";  // pending running retrying succeeded failed skipped cancelled
@@ -45,7 +55,9 @@ struct RunState {
   std::string error;
   Value outputs = Value::object();
   std::vector<std::string> order;            // step ids in order of first appearance
-  std::map<std::string, StepState> steps;
+  // Hashed: replay looks a step up for every record, and a tree of tens of
+  // thousands of large nodes costs a cache miss per level.
+  std::unordered_map<std::string, StepState, StringHash, std::equal_to<>> steps;
   std::vector<std::string> completion_order;  // succeeded steps, in completion order
   std::vector<SignalRecord> signals;
   std::set<std::string> compensated;          // CompensationCompleted or Failed
@@ -56,11 +68,20 @@ struct RunState {
   std::int64_t completion_tokens = 0;
 
   void apply(const Value& record);
-  StepState& step(const std::string& id);
+  void apply(Value&& record);  // moves what it keeps out of the record
+  StepState& step(std::string_view id);
   // `status --output json` (cli.md); with_steps false for `runs`.
   Value to_json(bool with_steps) const;
+
+ private:
+  void apply_record(const Value& record, bool take_outputs);
 };
 
 RunState fold_records(const std::vector<Value>& records);
+// Consumes the records, freeing each once folded.
+RunState fold_records(std::vector<Value>&& records);
+// Reads and folds a journal in one pass, folding while later records are
+// still being decoded (status of a long run). Errors as load_journal.
+Result<RunState> replay_journal(const std::filesystem::path& file);
 
 }  // namespace automata::engine

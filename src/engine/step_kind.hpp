@@ -94,6 +94,14 @@ class StepKind {
   // Kinds that start no process (sleep, wait, workflow) skip building one
   // environment per step: it is the largest part of a durable step's cost.
   virtual bool needs_environment() const { return true; }
+  // A result known without waiting or working (a sleep whose time is up, as
+  // on resume) is returned here, on the driver thread and under its lock:
+  // handing such a step to a thread and back is most of its cost. Must not
+  // print, heartbeat or wait. nullopt: run execute() on a step thread.
+  virtual std::optional<StepResult> try_complete_at_once(StepContext& context) {
+    (void)context;
+    return std::nullopt;
+  }
   virtual StepResult execute(StepContext& context) = 0;
 };
 

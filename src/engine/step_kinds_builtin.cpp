@@ -34,14 +34,22 @@ class SleepKind final : public StepKind {
   }
   bool uses_job_slot() const override { return false; }
   bool needs_environment() const override { return false; }
+  std::optional<StepResult> try_complete_at_once(StepContext& context) override {
+    const Duration duration = duration_param(context.params(), "duration", Duration(0));
+    if (duration.count() < 0) {
+      return StepResult::failure(fmt::format("sleep: bad duration {}", context.params()["duration"].dump()), false);
+    }
+    if (time_left(context, duration).count() > 0) {
+      return std::nullopt;
+    }
+    return StepResult::success({{"slept_ms", duration.count()}});
+  }
   StepResult execute(StepContext& context) override {
     const Duration duration = duration_param(context.params(), "duration", Duration(0));
     if (duration.count() < 0) {
       return StepResult::failure(fmt::format("sleep: bad duration {}", context.params()["duration"].dump()), false);
     }
-    // Durable: the deadline counts from the step's first start, across resumes.
-    const SystemTime wake_at = context.first_started() + duration;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - context.clock().wall_now());
+    const auto left = time_left(context, duration);
     if (left.count() > 0) {
       context.heartbeat(fmt::format("sleeping {}", format_duration_spec(duration)));
       if (context.cancel_token().wait_for(left)) {
@@ -52,6 +60,13 @@ class SleepKind final : public StepKind {
       }
     }
     return StepResult::success({{"slept_ms", duration.count()}});
+  }
+
+ private:
+  // Durable: the deadline counts from the step's first start, across resumes.
+  static std::chrono::milliseconds time_left(const StepContext& context, Duration duration) {
+    const SystemTime wake_at = context.first_started() + duration;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - context.clock().wall_now());
   }
 };
 

@@ -253,6 +253,27 @@ TEST_SUITE("journal") {
     CHECK(torn->torn_note == "journal.jsonl:6000: dropped a torn last record (written when the process was killed)");
   }
 
+  TEST_CASE("parse_journal hands records to a sink in order, across chunks, and stops at corruption") {
+    auto lines = journal_lines(5000);
+    std::vector<std::uint64_t> seen;
+    const auto contents = parse_journal(join(lines), "journal.jsonl", [&](Value&& r) {
+      CHECK_FALSE(r.contains("crc"));
+      seen.push_back(r["seq"].get<std::uint64_t>());
+    });
+    REQUIRE(contents.ok());
+    CHECK(contents->records.empty());
+    REQUIRE(seen.size() == 5000);
+    CHECK(std::is_sorted(seen.begin(), seen.end()));
+    CHECK(seen.back() == 5000);
+
+    lines[3071][20] = static_cast<char>(lines[3071][20] ^ 0x01);  // line 3072, the last of the third chunk
+    seen.clear();
+    const auto corrupt = parse_journal(join(lines), "journal.jsonl", [&](Value&& r) { seen.push_back(r["seq"].get<std::uint64_t>()); });
+    REQUIRE_FALSE(corrupt.ok());
+    CHECK(corrupt.error().message == "journal.jsonl:3072: corrupt record (crc mismatch); the run's journal cannot be trusted");
+    CHECK(seen.size() == 3071);  // everything before the bad line, nothing after
+  }
+
   TEST_CASE("parse_journal refuses a blank line in the middle") {
     auto lines = journal_lines(3);
     lines.insert(lines.begin() + 1, "\n");

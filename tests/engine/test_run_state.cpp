@@ -101,6 +101,12 @@ TEST_SUITE("run_state") {
           R"("outputs":{"url":"https://x"},"tokens":{"prompt":0,"completion":0}})");
   }
 
+  TEST_CASE("folding by value (records consumed) gives the same state as folding by reference") {
+    std::vector<Value> records = happy_run().all();
+    const Value by_reference = fold_records(records).to_json(true);
+    CHECK(fold_records(std::move(records)).to_json(true) == by_reference);
+  }
+
   TEST_CASE("the fold keeps what resume and the renderers need") {
     const RunState state = happy_run().fold();
     CHECK(state.run_id == "20261121T153000Z-abc123");
