@@ -62,7 +62,7 @@ _automata() {
     if [[ $cur == -* ]]; then
         case $cmd in
             "") _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
-            run) _automata_reply_words "-i --input --inputs-file --run-id --if-exists --detach -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
+            run) _automata_reply_words "-i --input --inputs-file --run-id --if-exists --detach --dry-run -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             resume) _automata_reply_words "--use-current --from --dry-run -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             runs) _automata_reply_words "--status --limit -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             status) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;

@@ -81,6 +81,7 @@ complete -c automata -n '__automata_at run \'*\'' -l inputs-file -r -F -d 'Read 
 complete -c automata -n '__automata_at run \'*\'' -l run-id -r -f -d 'Choose the run id (an idempotency key)'
 complete -c automata -n '__automata_at run \'*\'' -l if-exists -r -f -a 'fail resume skip' -d 'When --run-id exists: fail, resume or skip'
 complete -c automata -n '__automata_at run \'*\'' -l detach -d 'Print the run id and keep running in the background'
+complete -c automata -n '__automata_at run \'*\'' -l dry-run -d 'Forge, push and HTTP steps print the request they would send (credentials masked) and change nothing'
 complete -c automata -n '__automata_at run 0' -F -d 'WORKFLOW'
 complete -c automata -n '__automata_at resume \'*\'' -l use-current -d 'Continue with the workflow file as it is now'
 complete -c automata -n '__automata_at resume \'*\'' -l from -r -f -d 'Re-run this step and everything downstream of it'

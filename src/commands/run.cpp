@@ -25,6 +25,7 @@ struct RunOptions {
   std::string run_id;
   std::string if_exists = "fail";
   bool detach = false;
+  bool dry_run = false;
 };
 
 int exit_code_for_status(const std::string& status) {
@@ -166,7 +167,7 @@ int run_command(Invocation& inv, const RunOptions& options) {
   const engine::Masker masker = engine::masker_for(*workflow.value());
   engine::EngineServices services = make_services(inv);
   auto created = engine::create_run(store, *workflow.value(), inputs.value(), run_id, std::filesystem::current_path(),
-                                    masker, services);
+                                    masker, services, engine::RunFlags{options.dry_run});
   if (!created.ok()) {
     return inv.fail(created.error());
   }
@@ -189,6 +190,8 @@ void add_run(CLI::App& app, Invocation& inv) {
   sub->add_option("--if-exists", options->if_exists, "When --run-id exists: fail, resume or skip")
       ->check(CLI::IsMember({"fail", "resume", "skip"}));
   sub->add_flag("--detach", options->detach, "Print the run id and keep running in the background");
+  sub->add_flag("--dry-run", options->dry_run,
+                "Forge, push and HTTP steps print the request they would send (credentials masked) and change nothing");
   sub->callback([&inv, options] { inv.action = [&inv, options] { return run_command(inv, *options); }; });
 }
 

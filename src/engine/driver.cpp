@@ -51,7 +51,7 @@ Masker masker_for(const Workflow& workflow) {
 
 Result<void> create_run_at(const std::filesystem::path& dir, const std::string& id, const Workflow& workflow,
                            const Value& inputs, const std::filesystem::path& cwd, const Masker& masker,
-                           const EngineServices& services) {
+                           const EngineServices& services, const RunFlags& flags) {
   TRY(create_private_directories(dir));
   TRY(make_run_subdirs(dir));
   TRY(write_file_atomic(dir / "workflow.yaml", workflow.source));
@@ -82,6 +82,9 @@ Result<void> create_run_at(const std::filesystem::path& dir, const std::string& 
                   {"automata_version", services.automata_version},
                   {"cwd", cwd.string()},
                   {"steps", planned}};
+  if (flags.dry_run) {
+    record["dry_run"] = true;
+  }
   TRY_ASSIGN(Value appended, journal->append(record));
   TRY(journal->sync());
   for (auto* sink : services.sinks) {
@@ -101,7 +104,7 @@ Result<void> create_run_at(const std::filesystem::path& dir, const std::string& 
 
 Result<NewRun> create_run(const RunStore& store, const Workflow& workflow, const Value& inputs,
                           const std::optional<std::string>& run_id, const std::filesystem::path& cwd,
-                          const Masker& masker, const EngineServices& services) {
+                          const Masker& masker, const EngineServices& services, const RunFlags& flags) {
   // The run is made in a hidden directory and renamed into place whole, so a
   // process killed while creating it leaves no half-made run behind.
   TRY(create_private_directories(store.runs_dir()));
@@ -118,7 +121,7 @@ Result<NewRun> create_run(const RunStore& store, const Workflow& workflow, const
     const auto staging = store.runs_dir() / fmt::format(".creating-{}-{}", run.id, getpid());
     std::error_code ec;
     std::filesystem::remove_all(staging, ec);
-    TRY(create_run_at(staging, run.id, workflow, inputs, cwd, masker, services));
+    TRY(create_run_at(staging, run.id, workflow, inputs, cwd, masker, services, flags));
     run.dir = store.run_dir(run.id);
     if (::rename(staging.c_str(), run.dir.c_str()) != 0) {
       const int error = errno;

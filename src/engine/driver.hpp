@@ -58,15 +58,23 @@ struct NewRun {
   std::string id;
   std::filesystem::path dir;
 };
+// Settings chosen when a run is created, recorded in RunStarted and kept by
+// every resume of it (and by its child workflows).
+struct RunFlags {
+  // Step kinds that change something outside the workspace (a forge, a
+  // remote, an HTTP endpoint) print what they would send instead.
+  bool dry_run = false;
+};
+
 Result<NewRun> create_run(const RunStore& store, const Workflow& workflow, const Value& inputs,
                           const std::optional<std::string>& run_id, const std::filesystem::path& cwd,
-                          const Masker& masker, const EngineServices& services);
+                          const Masker& masker, const EngineServices& services, const RunFlags& flags = {});
 
 // The same, in a directory chosen by the caller (a child workflow's, nested
 // in its parent's run directory).
 Result<void> create_run_at(const std::filesystem::path& dir, const std::string& id, const Workflow& workflow,
                            const Value& inputs, const std::filesystem::path& cwd, const Masker& masker,
-                           const EngineServices& services);
+                           const EngineServices& services, const RunFlags& flags = {});
 
 struct OpenMode {
   bool resume = false;       // write RunResumed (false: drive a run create_run just made)

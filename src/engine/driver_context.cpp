@@ -98,6 +98,7 @@ const std::filesystem::path& InstanceContext::run_directory() const { return m_d
 const Clock& InstanceContext::clock() const { return *m_driver.services.clock; }
 ProcessLauncher& InstanceContext::launcher() { return *m_driver.services.launcher; }
 std::string InstanceContext::mask(std::string_view text) const { return m_driver.masker.mask(text); }
+bool InstanceContext::dry_run() const { return m_driver.state.dry_run; }
 
 void InstanceContext::emit_line(OutputStream stream, std::string_view raw) {
   const std::string line = m_driver.masker.empty() ? std::string(raw) : m_driver.masker.mask(raw);
@@ -236,7 +237,8 @@ StepResult InstanceContext::run_child_workflow(const std::filesystem::path& file
     if (!resolved.ok()) {
       return StepResult::failure(resolved.error().message, false);
     }
-    auto made = create_run_at(child_dir, child_dir.filename().string(), *workflow, resolved.value(), m_driver.cwd, masker, services);
+    auto made = create_run_at(child_dir, child_dir.filename().string(), *workflow, resolved.value(), m_driver.cwd, masker, services,
+                              RunFlags{m_driver.state.dry_run});
     if (!made.ok()) {
       return StepResult::failure(made.error().message, false);
     }

@@ -37,6 +37,7 @@ class InstanceContext final : public StepContext {
   std::optional<SignalRecord> wait_for_signal(const std::string& name, std::optional<SystemTime> deadline) override;
   StepResult run_child_workflow(const std::filesystem::path& file, const Value& inputs) override;
   std::string mask(std::string_view text) const override;
+  bool dry_run() const override;
 
  private:
   void emit_line(OutputStream stream, std::string_view line);

@@ -127,6 +127,7 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
     inputs = record.value("inputs", Value::object());
     started = ts;
     status = "running";
+    dry_run = record.value("dry_run", false);
     if (const auto planned = record.find("steps"); planned != record.end() && planned->is_array()) {
       for (const auto& id : *planned) {
         planned_steps.push_back(id.get<std::string>());

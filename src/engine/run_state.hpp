@@ -48,6 +48,7 @@ struct RunState {
   std::string source_hash;
   Value inputs = Value::object();
   std::vector<std::string> planned_steps;  // main step ids from RunStarted
+  bool dry_run = false;                    // RunStarted: created with run --dry-run
   std::string status = "running";  // running paused succeeded failed cancelled interrupted
   std::string started;
   std::string finished;

@@ -81,6 +81,9 @@ class StepContext {
   virtual StepResult run_child_workflow(const std::filesystem::path& file, const Value& inputs) = 0;
   // Masks secrets in a string (for outputs and errors a kind builds itself).
   virtual std::string mask(std::string_view text) const = 0;
+  // The run was created with `run --dry-run`: kinds that change something
+  // outside the workspace print what they would send and change nothing.
+  virtual bool dry_run() const = 0;
 };
 
 class StepKind {

@@ -8,6 +8,7 @@
 
 #include "engine/process.hpp"
 #include "support/scratch.hpp"
+#include "support/test_step_context.hpp"
 #include "tools/registry.hpp"
 
 using namespace automata;
@@ -17,57 +18,7 @@ using automata::test::ScratchDir;
 
 namespace {
 
-class TestContext final : public StepContext {
- public:
-  TestContext(const ScratchDir& dir, Value params) : m_params(std::move(params)), m_run_dir(dir.path()) {
-    std::filesystem::create_directories(m_run_dir / "tmp");
-    m_cwd = m_run_dir;
-    m_env = {"PATH=/usr/bin:/bin", "HOME=/tmp", "GREETING=hello"};
-  }
-  const std::string& step_id() const override { return m_id; }
-  int attempt() const override { return 1; }
-  const Value& params() const override { return m_params; }
-  const std::vector<std::string>& environment() const override { return m_env; }
-  const std::filesystem::path& working_directory() const override { return m_cwd; }
-  const std::filesystem::path& run_directory() const override { return m_run_dir; }
-  std::optional<Duration> timeout() const override { return std::nullopt; }
-  const Clock& clock() const override { return real_clock(); }
-  const CancelToken& cancel_token() const override { return m_cancel; }
-  ProcessLauncher& launcher() override { return m_launcher; }
-  SystemTime first_started() const override { return real_clock().wall_now(); }
-  void output(OutputStream stream, std::string_view chunk) override {
-    std::lock_guard lock(m_mutex);
-    (stream == OutputStream::out ? m_out : m_err).append(chunk);
-  }
-  void heartbeat(std::string, std::optional<double>) override {}
-  std::optional<SignalRecord> wait_for_signal(const std::string&, std::optional<SystemTime>) override {
-    return std::nullopt;
-  }
-  StepResult run_child_workflow(const std::filesystem::path&, const Value&) override { return {}; }
-  std::string mask(std::string_view text) const override { return std::string(text); }
-
-  std::string out() {
-    std::lock_guard lock(m_mutex);
-    return m_out;
-  }
-  std::string err() {
-    std::lock_guard lock(m_mutex);
-    return m_err;
-  }
-  CancelToken& cancel() { return m_cancel; }
-
- private:
-  std::string m_id = "step";
-  Value m_params;
-  std::filesystem::path m_run_dir;
-  std::filesystem::path m_cwd;
-  std::vector<std::string> m_env;
-  CancelToken m_cancel;
-  PosixProcessLauncher m_launcher;
-  std::mutex m_mutex;
-  std::string m_out;
-  std::string m_err;
-};
+using TestContext = automata::test::TestStepContext;
 
 StepResult run_shell(TestContext& context) { return tools::make_shell_kind()->execute(context); }
 
