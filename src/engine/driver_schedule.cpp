@@ -455,8 +455,16 @@ Result<void> Driver::Impl::prepare_attempt(Instance& instance, const expr::EvalC
     TRY_ASSIGN(params, render_value(def.with, context));
     if (const StepKind* kind = services.kinds->find(def.uses)) {
       for (const auto& spec : kind->params()) {
-        if (!params.contains(spec.name) && !spec.default_value.is_null()) {
-          params[spec.name] = spec.default_value;
+        const auto given = params.find(spec.name);
+        if (given == params.end() || given->is_null()) {
+          if (!spec.default_value.is_null()) {
+            params[spec.name] = spec.default_value;
+          }
+          continue;
+        }
+        // Literal values were checked by validation; rendered ones are checked now.
+        if (auto problem = param_problem(spec, *given)) {
+          return Error::usage(fmt::format("parameter '{}' {}", spec.name, masker.mask(*problem)));
         }
       }
     }

@@ -25,7 +25,15 @@ struct ParamSpec {
   bool required = false;
   std::string description;
   Value default_value = nullptr;
+  std::vector<std::string> choices;  // a string parameter that takes only these
 };
+
+// What is wrong with a parameter's value, as the end of a sentence
+// ("must be a list, got 'x'", "must be one of merge, squash, rebase, got
+// 'sqash' (did you mean 'squash'?)"), or nullopt when it fits the spec.
+// `automata validate` applies it to literal values, the engine to every value
+// once its expressions are rendered.
+std::optional<std::string> param_problem(const ParamSpec& spec, const Value& value);
 
 struct StepResult {
   bool succeeded = false;

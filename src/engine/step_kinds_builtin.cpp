@@ -29,7 +29,7 @@ class SleepKind final : public StepKind {
   std::string_view summary() const override { return "wait for a duration; resume honours the time left"; }
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = {
-        {"duration", ParamType::duration, true, "how long, e.g. 30s, 5m, 1h", nullptr}};
+        {"duration", ParamType::duration, true, "how long, e.g. 30s, 5m, 1h", nullptr, {}}};
     return k_params;
   }
   bool uses_job_slot() const override { return false; }
@@ -76,8 +76,8 @@ class WaitKind final : public StepKind {
   std::string_view summary() const override { return "wait for a named signal (automata signal RUN NAME)"; }
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = {
-        {"signal", ParamType::string, true, "the signal's name", nullptr},
-        {"timeout", ParamType::duration, false, "fail when the signal has not come by then", nullptr}};
+        {"signal", ParamType::string, true, "the signal's name", nullptr, {}},
+        {"timeout", ParamType::duration, false, "fail when the signal has not come by then", nullptr, {}}};
     return k_params;
   }
   bool uses_job_slot() const override { return false; }
@@ -121,8 +121,8 @@ class WorkflowKind final : public StepKind {
   std::string_view summary() const override { return "run a child workflow; its journal is nested in this run"; }
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = {
-        {"file", ParamType::string, true, "the child workflow's file (relative to the working directory)", nullptr},
-        {"inputs", ParamType::object, false, "the child's inputs", nullptr}};
+        {"file", ParamType::string, true, "the child workflow's file (relative to the working directory)", nullptr, {}},
+        {"inputs", ParamType::object, false, "the child's inputs", nullptr, {}}};
     return k_params;
   }
   bool needs_environment() const override { return false; }

@@ -219,38 +219,8 @@ class Checker {
     if (value.is_string() && value.get<std::string>().find("${{") != std::string::npos) {
       return;
     }
-    bool ok = true;
-    switch (spec.type) {
-      case ParamType::string:
-        ok = value.is_string() || value.is_number() || value.is_boolean();
-        break;
-      case ParamType::number:
-        ok = value.is_number();
-        break;
-      case ParamType::integer:
-        ok = value.is_number_integer();
-        break;
-      case ParamType::boolean:
-        ok = value.is_boolean();
-        break;
-      case ParamType::duration:
-        ok = value.is_string() && parse_duration(value.get<std::string>()).has_value();
-        break;
-      case ParamType::list:
-        ok = value.is_array();
-        break;
-      case ParamType::object:
-        ok = value.is_object();
-        break;
-      case ParamType::any:
-        break;
-    }
-    if (!ok) {
-      static const char* const k_type_names[] = {"a string", "a number", "a whole number", "true or false",
-                                                 "a duration such as 90s, 10m or 1h30m", "a list", "a map", "a value"};
-      m_diag.error(pos, fmt::format("parameter '{}' of {} must be {}, got {}", spec.name, label,
-                                    k_type_names[static_cast<int>(spec.type)],
-                                    value.is_string() ? "'" + value.get<std::string>() + "'" : value.dump()));
+    if (auto problem = param_problem(spec, value)) {
+      m_diag.error(pos, fmt::format("parameter '{}' of {} {}", spec.name, label, *problem));
     }
   }
 

@@ -48,8 +48,8 @@ class ShellKind final : public engine::StepKind {
   std::string_view summary() const override { return "run a shell command (the `run:` key)"; }
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = {
-        {"run", ParamType::string, true, "the command", nullptr},
-        {"shell", ParamType::string, false, "bash, sh, or an interpreter taking -c", "bash"}};
+        {"run", ParamType::string, true, "the command", nullptr, {}},
+        {"shell", ParamType::string, false, "bash, sh, or an interpreter taking -c", "bash", {}}};
     return k_params;
   }
   StepResult execute(StepContext& context) override {

@@ -77,8 +77,8 @@ class FakeStepKind final : public engine::StepKind {
   std::string_view summary() const override { return "a scripted step for tests"; }
   const std::vector<engine::ParamSpec>& params() const override {
     static const std::vector<engine::ParamSpec> k_params = {
-        {"tag", engine::ParamType::string, false, "distinguishes calls of one step", nullptr},
-        {"value", engine::ParamType::any, false, "echoed as outputs.value", nullptr}};
+        {"tag", engine::ParamType::string, false, "distinguishes calls of one step", nullptr, {}},
+        {"value", engine::ParamType::any, false, "echoed as outputs.value", nullptr, {}}};
     return k_params;
   }
 
