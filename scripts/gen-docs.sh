@@ -38,7 +38,9 @@ gen __man >"$tmp/automata.1"
 gen completions bash >"$tmp/automata.bash"
 gen completions zsh >"$tmp/_automata"
 gen completions fish >"$tmp/automata.fish"
-mkdir -p man completions
+gen __step-kinds >"$tmp/step-kinds.md"
+mkdir -p man completions docs
+mv "$tmp/step-kinds.md" docs/step-kinds.md
 mv "$tmp/automata.1" man/automata.1
 mv "$tmp/automata.bash" "$tmp/_automata" "$tmp/automata.fish" completions/
-echo "gen-docs: wrote man/automata.1 completions/automata.bash completions/_automata completions/automata.fish (from $binary)"
+echo "gen-docs: wrote man/automata.1 completions/automata.bash completions/_automata completions/automata.fish docs/step-kinds.md (from $binary)"

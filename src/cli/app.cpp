@@ -20,6 +20,8 @@
 #include "commands/completions.hpp"
 #include "commands/config.hpp"
 #include "engine/build_info.hpp"
+#include "tools/kind_docs.hpp"
+#include "tools/registry.hpp"
 
 namespace automata::cli {
 namespace {
@@ -148,6 +150,13 @@ int run_cli(int argc, char** argv) {
   app.add_subcommand("__man", "Print the man page (roff)")->group("")->callback([&inv, &app] {
     inv.action = [&inv, &app] {
       inv.io->out(man_page(app));
+      return 0;
+    };
+  });
+  // Hidden too: scripts/gen-docs.sh writes docs/step-kinds.md with it.
+  app.add_subcommand("__step-kinds", "Print the step kinds reference (markdown)")->group("")->callback([&inv] {
+    inv.action = [&inv] {
+      inv.io->out(tools::step_kinds_markdown(tools::builtin_step_kinds()));
       return 0;
     };
   });

@@ -32,6 +32,7 @@ const Generated k_generated[] = {
     {"completions/automata.bash", {"completions", "bash"}},
     {"completions/_automata", {"completions", "zsh"}},
     {"completions/automata.fish", {"completions", "fish"}},
+    {"docs/step-kinds.md", {"__step-kinds"}},
 };
 
 bool on_path(const std::string& tool) {
