@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <shared_mutex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -48,26 +49,52 @@ Result<std::string> secret_param(const engine::StepContext& context, const std::
   return value;
 }
 
-// The system store stays trusted: a ca_file adds a CA, for the whole
-// process (libgit2 keeps one certificate store).
-Result<void> trust_ca_file(const std::filesystem::path& file, const std::string& kind) {
-  static std::mutex mutex;
-  static std::string trusted;
-  std::lock_guard lock(mutex);
-  if (trusted == file.string()) {
+// libgit2 keeps one certificate store for the whole process, and replacing
+// it frees the store a transfer in flight may be reading. So https sessions
+// hold the store shared while they talk; adding a CA takes it exclusively and
+// loads a store of every CA added so far besides the system's.
+class TlsTrust {
+ public:
+  static TlsTrust& instance() {
+    static TlsTrust trust;
+    return trust;
+  }
+  std::shared_mutex& mutex() { return m_mutex; }
+
+  Result<void> add(const std::filesystem::path& file, const std::filesystem::path& scratch, const std::string& kind) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (!in || content.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      return Error::usage(fmt::format("{}: ca_file {} is not a readable PEM certificate", kind, file.string()));
+    }
+    std::unique_lock lock(m_mutex);
+    if (m_bundle.find(content.str()) != std::string::npos) {
+      return {};
+    }
+    const std::string bundle = m_bundle + content.str() + "\n";
+    {
+      std::ofstream out(scratch, std::ios::binary | std::ios::trunc);
+      out << bundle;
+      if (!out.flush()) {
+        return Error::infra(fmt::format("{}: cannot write {}", kind, scratch.string()));
+      }
+    }
+    std::error_code error;
+    const char* system_dir = std::filesystem::is_directory("/etc/ssl/certs", error) ? "/etc/ssl/certs" : nullptr;
+    const int loaded = git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, scratch.c_str(), system_dir);
+    std::filesystem::remove(scratch, error);
+    if (loaded != 0) {
+      return Error::usage(fmt::format("{}: cannot load ca_file {}: {}", kind, file.string(), last_error()));
+    }
+    m_bundle = bundle;
     return {};
   }
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(file, error)) {
-    return Error::usage(fmt::format("{}: ca_file {} is not a readable file", kind, file.string()));
-  }
-  const char* system_dir = std::filesystem::is_directory("/etc/ssl/certs", error) ? "/etc/ssl/certs" : nullptr;
-  if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file.c_str(), system_dir) != 0) {
-    return Error::usage(fmt::format("{}: cannot load ca_file {}: {}", kind, file.string(), last_error()));
-  }
-  trusted = file.string();
-  return {};
-}
+
+ private:
+  std::shared_mutex m_mutex;
+  std::string m_bundle;  // every CA added, PEM
+};
 
 int url_port(const std::string& url) {
   for (const std::string_view scheme : {"ssh://", "ssh+git://", "git+ssh://"}) {
@@ -193,7 +220,14 @@ Result<void> RemoteSession::prepare(std::string url) {
   }
   const std::string ca_file = params.value("ca_file", std::string());
   if (!ca_file.empty()) {
-    TRY(trust_ca_file(m_context.working_directory() / ca_file, m_kind));
+    const auto scratch = m_context.run_directory() / "tmp" /
+                         fmt::format("{}.{}.ca.pem", engine::safe_file_name(m_context.step_id()), m_context.attempt());
+    std::error_code ignored;
+    std::filesystem::create_directories(scratch.parent_path(), ignored);
+    TRY(TlsTrust::instance().add(m_context.working_directory() / ca_file, scratch, m_kind));
+  }
+  if (m_url.rfind("https://", 0) == 0) {
+    m_tls_lock = std::shared_lock(TlsTrust::instance().mutex());
   }
   const std::string known_hosts = params.value("known_hosts", std::string());
   if (!known_hosts.empty()) {

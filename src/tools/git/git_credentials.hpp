@@ -7,12 +7,15 @@
 // ssh key given as text lives in a 0600 file in the run directory for the
 // length of the session. A credential the server rejects is not offered
 // twice: the failure is reported at once instead of libgit2 asking again.
+// A ca_file is trusted besides the system's CAs, from then on for the whole
+// process (libgit2 has one certificate store).
 #include <git2.h>
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -82,6 +85,7 @@ class RemoteSession {
   std::optional<std::string> m_push_rejection;
   std::optional<std::string> m_refused_push;
   std::chrono::steady_clock::time_point m_last_progress{};
+  std::shared_lock<std::shared_mutex> m_tls_lock;  // the certificate store stays while we talk
 };
 
 }  // namespace automata::tools::git

@@ -60,8 +60,12 @@ class GitWorktreeKind final : public engine::StepKind {
  private:
   static StepResult add(git_repository* repo, const std::string& name, const std::filesystem::path& path,
                         const std::string& branch, const std::string& base) {
+    if (auto existing = already_added(repo, name, path, branch)) {
+      return std::move(*existing);
+    }
     git_reference* found = nullptr;
     Reference branch_ref;
+    bool branch_created = false;
     if (git_branch_lookup(&found, repo, branch.c_str(), GIT_BRANCH_LOCAL) == 0) {
       branch_ref.reset(found);
     } else {
@@ -74,6 +78,7 @@ class GitWorktreeKind final : public engine::StepKind {
                                    false);
       }
       branch_ref.reset(found);
+      branch_created = true;
     }
     std::error_code error;
     std::filesystem::create_directories(path.parent_path(), error);
@@ -81,15 +86,51 @@ class GitWorktreeKind final : public engine::StepKind {
     options.ref = branch_ref.get();
     git_worktree* added = nullptr;
     if (git_worktree_add(&added, repo, name.c_str(), path.c_str(), &options) != 0) {
+      const std::string reason = last_error();
+      if (branch_created) {
+        git_branch_delete(branch_ref.get());
+      }
       return StepResult::failure(
-          fmt::format("git.worktree: cannot add a worktree at {} for {}: {}", path.string(), branch, last_error()),
+          fmt::format("git.worktree: cannot add a worktree at {} for {}: {}", path.string(), branch, reason),
           false);
     }
     Worktree worktree(added);
     return StepResult::success({{"path", path.string()},
                                 {"branch", branch},
                                 {"name", name},
-                                {"commit", oid_text(*git_reference_target(branch_ref.get()))}});
+                                {"commit", oid_text(*git_reference_target(branch_ref.get()))},
+                                {"created", true}});
+  }
+
+  // A retried or resumed step finds its worktree there already: the same
+  // path on the same branch is success; anything else is the error of adding.
+  static std::optional<StepResult> already_added(git_repository* repo, const std::string& name,
+                                                 const std::filesystem::path& path, const std::string& branch) {
+    git_worktree* found = nullptr;
+    if (git_worktree_lookup(&found, repo, name.c_str()) != 0) {
+      return std::nullopt;
+    }
+    Worktree worktree(found);
+    git_repository* opened = nullptr;
+    if (git_worktree_validate(found) != 0 ||
+        std::filesystem::path(git_worktree_path(found)).lexically_normal() != path.lexically_normal() ||
+        git_repository_open_from_worktree(&opened, found) != 0) {
+      return std::nullopt;
+    }
+    Repository worktree_repo(opened);
+    git_reference* head = nullptr;
+    if (git_repository_head(&head, opened) != 0) {
+      return std::nullopt;
+    }
+    Reference owned(head);
+    if (git_reference_is_branch(head) == 0 || branch != git_reference_shorthand(head)) {
+      return std::nullopt;
+    }
+    return StepResult::success({{"path", path.string()},
+                                {"branch", branch},
+                                {"name", name},
+                                {"commit", oid_text(*git_reference_target(head))},
+                                {"created", false}});
   }
 
   static StepResult remove(git_repository* repo, const std::string& name, const std::filesystem::path& path,

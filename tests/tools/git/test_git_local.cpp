@@ -94,10 +94,15 @@ TEST_CASE("git.worktree: add under the run directory, then remove (the compensat
   auto added = tools::make_git_worktree_kind()->execute(context);
   REQUIRE_MESSAGE(added.succeeded, added.error);
   const auto path = scratch / "worktrees" / "step";
-  CHECK(added.outputs == Value{{"path", path.string()}, {"branch", "wt/step"}, {"name", "step"}, {"commit", head}});
+  CHECK(added.outputs ==
+        Value{{"path", path.string()}, {"branch", "wt/step"}, {"name", "step"}, {"commit", head}, {"created", true}});
   CHECK(read_file(path / "README.md") == "hello\n");
   CHECK(git(path, "rev-parse --abbrev-ref HEAD") == "wt/step");
   CHECK(git(repo, "worktree list --porcelain").find("worktree " + path.string() + "\n") != std::string::npos);
+  auto retried = tools::make_git_worktree_kind()->execute(context);  // a retry finds it there
+  REQUIRE_MESSAGE(retried.succeeded, retried.error);
+  CHECK(retried.outputs["created"] == false);
+  CHECK(retried.outputs["path"] == path.string());
 
   context.set_params({{"repo", "work"}, {"action", "remove"}, {"delete_branch", true}});
   auto removed = tools::make_git_worktree_kind()->execute(context);
@@ -112,7 +117,7 @@ TEST_CASE("git.worktree: add under the run directory, then remove (the compensat
   CHECK(again.outputs == Value{{"path", path.string()}, {"removed", false}, {"branch_deleted", false}});
 }
 
-TEST_CASE("git.worktree: a given path and an existing branch") {
+TEST_CASE("git.worktree: a given path and an existing branch; another branch at a taken path is refused") {
   ScratchDir scratch;
   const auto repo = make_clone(scratch, make_origin(scratch), "work");
   git(repo, "branch feature");
@@ -121,10 +126,12 @@ TEST_CASE("git.worktree: a given path and an existing branch") {
   REQUIRE_MESSAGE(added.succeeded, added.error);
   CHECK(added.outputs["name"] == "feature-one");
   CHECK(git(scratch / "trees" / "Feature One", "rev-parse --abbrev-ref HEAD") == "feature");
-  auto twice = tools::make_git_worktree_kind()->execute(context);
-  CHECK(twice.error.rfind("git.worktree: cannot add a worktree at " + (scratch / "trees" / "Feature One").string() +
-                              " for feature: ",
+  context.set_params({{"repo", "work"}, {"path", "trees/Feature One"}, {"branch", "other"}});
+  auto taken = tools::make_git_worktree_kind()->execute(context);
+  CHECK(taken.error.rfind("git.worktree: cannot add a worktree at " + (scratch / "trees" / "Feature One").string() +
+                              " for other: ",
                           0) == 0);
+  CHECK(git(repo, "branch --list other") == "");  // the branch made for it is gone again
 }
 
 TEST_CASE("git.commit: every change (added, modified, deleted), author from the inputs; then nothing to commit") {

@@ -273,4 +273,32 @@ TEST_CASE("https: a wrong password fails at once, no credentials at all, an untr
         "git.clone: the TLS certificate of 127.0.0.1 is not trusted: give the CA that signed it as ca_file");
 }
 
+TEST_CASE("https: each ca_file adds a CA, and earlier ones stay trusted; a ca_file that is no certificate") {
+  ScratchDir scratch;
+  const GitServer& server = https();
+  REQUIRE_MESSAGE(server.started(), server.start_output());
+  GitServer other("start-https.sh", scratch / "other");
+  REQUIRE_MESSAGE(other.started(), other.start_output());
+  TestStepContext context(scratch, {{"url", server["HTTPS_URL"]},
+                                    {"path", "a"},
+                                    {"token", server["TOKEN"]},
+                                    {"ca_file", server["CA_FILE"]}});
+  auto first = tools::make_git_clone_kind()->execute(context);
+  REQUIRE_MESSAGE(first.succeeded, first.error);
+  context.set_params(
+      {{"url", other["HTTPS_URL"]}, {"path", "b"}, {"token", other["TOKEN"]}, {"ca_file", other["CA_FILE"]}});
+  auto second = tools::make_git_clone_kind()->execute(context);
+  REQUIRE_MESSAGE(second.succeeded, second.error);
+  context.set_params({{"url", server["HTTPS_URL"]}, {"path", "c"}, {"token", server["TOKEN"]}});
+  auto again = tools::make_git_clone_kind()->execute(context);
+  REQUIRE_MESSAGE(again.succeeded, again.error);
+
+  scratch.write("not-a-cert.pem", "hello\n");
+  context.set_params({{"url", server["HTTPS_URL"]}, {"path", "d"}, {"ca_file", "not-a-cert.pem"}});
+  auto bad = tools::make_git_clone_kind()->execute(context);
+  CHECK(bad.error == "git.clone: ca_file " + (scratch / "not-a-cert.pem").string() +
+                         " is not a readable PEM certificate");
+  CHECK_FALSE(bad.retryable);
+}
+
 }  // TEST_SUITE
