@@ -1,8 +1,8 @@
 #pragma once
 // ssh host-key checking against known_hosts text (OpenSSH's format):
 // `host[,host...] keytype base64-key [comment]`, `[host]:port` for ports
-// other than 22. Hashed (`|1|`) and wildcard host names and `@` marker lines
-// are not matched here; libgit2's own check of ~/.ssh/known_hosts covers them.
+// other than 22, hashed names (`|1|salt|hash`, as ssh-keygen -H writes them).
+// Wildcard and negated host patterns and `@` marker lines are not matched.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -164,7 +164,7 @@ TEST_CASE("ssh: a key the server does not know fails at once with a clear messag
   CHECK_FALSE(result.retryable);
 }
 
-TEST_CASE("ssh: an unknown host is refused unless strict_host_key is false; a changed key always") {
+TEST_CASE("ssh: an unknown host is refused unless strict_host_key is false; ~/.ssh/known_hosts; a changed key always") {
   ScratchDir scratch;
   const GitServer& server = sshd();
   REQUIRE_MESSAGE(server.started(), server.start_output());
@@ -180,6 +180,14 @@ TEST_CASE("ssh: an unknown host is refused unless strict_host_key is false; a ch
       {{"url", server["SSH_URL"]}, {"path", "clone"}, {"ssh_key", server["CLIENT_KEY"]}, {"strict_host_key", false}});
   auto accepted = tools::make_git_clone_kind()->execute(context);
   REQUIRE_MESSAGE(accepted.succeeded, accepted.error);
+
+  // ~/.ssh/known_hosts of the step's HOME, names hashed as Debian's ssh writes them.
+  scratch.write(".ssh/known_hosts", read_file(server["KNOWN_HOSTS"]));
+  REQUIRE(sh("ssh-keygen -H -f " + quoted(scratch / ".ssh" / "known_hosts")).status == 0);
+  REQUIRE(read_file(scratch / ".ssh" / "known_hosts").rfind("|1|", 0) == 0);
+  context.set_params({{"url", server["SSH_URL"]}, {"path", "hashed"}, {"ssh_key", server["CLIENT_KEY"]}});
+  auto hashed = tools::make_git_clone_kind()->execute(context);
+  REQUIRE_MESSAGE(hashed.succeeded, hashed.error);
 
   // known_hosts with another key for this host:port (the client's own key stands in).
   const std::string client_pub = read_file(server["CLIENT_KEY"] + ".pub");

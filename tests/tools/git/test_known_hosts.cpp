@@ -16,6 +16,8 @@ std::string blob(const std::string& type, const std::string& body) {
   return out + type + body;
 }
 
+std::string blob_of_other() { return blob("ssh-ed25519", "another key"); }
+
 }  // namespace
 
 TEST_SUITE("git known_hosts") {
@@ -49,6 +51,16 @@ TEST_CASE("a host's key is known, unknown, or a mismatch; ports other than 22 ar
   CHECK(check_known_host(text, "127.0.0.1", 2222, ed) == HostKeyVerdict::mismatch);
   CHECK(check_known_host(text, "127.0.0.1", 22, ed) == HostKeyVerdict::unknown);
   CHECK(check_known_host("", "x", 22, ed) == HostKeyVerdict::unknown);
+}
+
+TEST_CASE("hashed names, as ssh-keygen -H writes them") {
+  // ssh-keygen -H turned "[127.0.0.1]:2222 ssh-ed25519 <key>" into this line.
+  const std::string key = "AAAAC3NzaC1lZDI1NTE5AAAAIAiLJPmO7G70NpcklTjM1gXX9LJgL4okeA9FbFxk3de/";
+  const std::string line = "|1|n/ySoXsm8U6bWLBmbokqsNZNNyE=|AJgdKpQVM3Di5ugcQ+F85JRaqt8= ssh-ed25519 " + key + "\n";
+  const std::string blob = *base64_decode(key);
+  CHECK(check_known_host(line, "127.0.0.1", 2222, blob) == HostKeyVerdict::known);
+  CHECK(check_known_host(line, "127.0.0.1", 2223, blob) == HostKeyVerdict::unknown);
+  CHECK(check_known_host(line, "127.0.0.1", 2222, blob_of_other()) == HostKeyVerdict::mismatch);
 }
 
 }  // TEST_SUITE
