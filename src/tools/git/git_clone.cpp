@@ -79,7 +79,11 @@ class GitCloneKind final : public engine::StepKind {
 #endif
     context.heartbeat(session.mask(fmt::format("cloning {}", url)), std::nullopt);
     git_repository* cloned = nullptr;
-    if (git_clone(&cloned, url.c_str(), path.c_str(), &options) != 0) {
+    const int status = git_clone(&cloned, url.c_str(), path.c_str(), &options);
+    if (status == GIT_ENOTFOUND && !branch.empty() && std::string(last_error()).find(branch) != std::string::npos) {
+      return StepResult::failure(session.mask(fmt::format("git.clone: {} has no branch '{}'", url, branch)), false);
+    }
+    if (status != 0) {
       return session.failure(fmt::format("cannot clone {} into {}", url, path.string()));
     }
     Repository repo(cloned);

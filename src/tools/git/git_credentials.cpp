@@ -144,8 +144,8 @@ void append_remote_params(std::vector<ParamSpec>& params) {
       {"passphrase_env", ParamType::string, false, "step environment variable holding the key's passphrase", "", {}},
       {"ca_file", ParamType::string, false, "extra CA certificate (PEM) trusted for https", "", {}},
       {"known_hosts", ParamType::string, false, "known_hosts lines for ssh (default: ~/.ssh/known_hosts)", "", {}},
-      {"strict_host_key", ParamType::boolean, false, "refuse ssh hosts not in known_hosts (a changed key is always refused)",
-       true, {}}};
+      {"strict_host_key", ParamType::boolean, false,
+       "refuse ssh hosts not in known_hosts (a changed key is always refused)", true, {}}};
   params.insert(params.end(), remote_params.begin(), remote_params.end());
 }
 
@@ -188,6 +188,10 @@ Result<void> RemoteSession::prepare(std::string url) {
   const std::string key_file = params.value("ssh_key", std::string());
   if (!key_file.empty()) {
     m_key_file = m_context.working_directory() / key_file;
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(m_key_file, error)) {
+      return Error::usage(fmt::format("{}: ssh_key {} is not a file", m_kind, m_key_file.string()));
+    }
   } else if (!key_text.empty()) {
     const auto dir = m_context.run_directory() / "tmp";
     std::error_code ignored;
@@ -315,8 +319,8 @@ int RemoteSession::check_certificate(git_cert* cert, int valid, const char* host
   if (valid != 0) {
     return 0;
   }
-  self.m_host_problem = fmt::format("{}: the TLS certificate of {} is not trusted: give the CA that signed it as ca_file",
-                                    self.m_kind, host_name);
+  self.m_host_problem = fmt::format(
+      "{}: the TLS certificate of {} is not trusted: give the CA that signed it as ca_file", self.m_kind, host_name);
   git_error_set_str(GIT_ERROR_SSL, "certificate not trusted");
   return GIT_EUSER;
 }

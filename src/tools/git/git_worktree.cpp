@@ -46,7 +46,8 @@ class GitWorktreeKind final : public engine::StepKind {
     const auto path = path_param.empty()
                           ? context.run_directory() / "worktrees" / (step_slug.empty() ? "worktree" : step_slug)
                           : (context.working_directory() / path_param).lexically_normal();
-    const std::string worktree_name = slug(path.filename().string()).empty() ? "worktree" : slug(path.filename().string());
+    const std::string path_slug = slug(path.filename().string());
+    const std::string worktree_name = path_slug.empty() ? "worktree" : path_slug;
     std::string branch = params.value("branch", std::string());
     if (branch.empty()) {
       branch = "wt/" + worktree_name;

@@ -145,7 +145,8 @@ TEST_CASE("git.commit: every change (added, modified, deleted), author from the 
   git(repo, "commit -q -m 'add gone'");
   std::filesystem::remove(repo / "gone.txt");
   TestStepContext context(
-      scratch, {{"repo", "work"}, {"message", "Do things\n\nBody."}, {"author_name", "Bot"}, {"author_email", "bot@x"}});
+      scratch,
+      {{"repo", "work"}, {"message", "Do things\n\nBody."}, {"author_name", "Bot"}, {"author_email", "bot@x"}});
   auto result = tools::make_git_commit_kind()->execute(context);
   REQUIRE_MESSAGE(result.succeeded, result.error);
   CHECK(result.outputs["commit"] == git(repo, "rev-parse HEAD"));

@@ -61,6 +61,12 @@ TEST_CASE("git.clone: a file url; outputs path, commit and branch; a chosen bran
   CHECK(context.err() ==
         "git.clone: depth 1 ignored: libgit2 " LIBGIT2_VERSION " cannot fetch a shallow history; cloning all of it\n");
 
+  context.set_params({{"url", origin.url}, {"path", "missing"}, {"branch", "nope"}});
+  auto no_branch = tools::make_git_clone_kind()->execute(context);
+  CHECK(no_branch.error == "git.clone: " + origin.url + " has no branch 'nope'");
+  CHECK_FALSE(no_branch.retryable);
+
+  context.set_params({{"url", origin.url}, {"path", "sub/other"}});
   auto again = tools::make_git_clone_kind()->execute(context);
   CHECK(again.error.rfind("git.clone: cannot clone " + origin.url + " into " + (scratch / "sub" / "other").string() +
                               ": ",
@@ -92,12 +98,15 @@ TEST_CASE("git.clone: a cancelled step stops the transfer") {
   CHECK(result.error == "cancelled");
 }
 
-TEST_CASE("git.clone: a token_env naming a variable the step does not have") {
+TEST_CASE("git.clone: a token_env naming a variable the step does not have; an ssh_key that is not there") {
   ScratchDir scratch;
   TestStepContext context(scratch, {{"url", "https://127.0.0.1:1/repo.git"}, {"token_env", "GIT_TOKEN"}});
   auto result = tools::make_git_clone_kind()->execute(context);
   CHECK(result.error == "git.clone: token_env names GIT_TOKEN, which is not set in the step environment");
   CHECK_FALSE(result.retryable);
+  context.set_params({{"url", "ssh://git@127.0.0.1:1/repo.git"}, {"ssh_key", "keys/id"}});
+  CHECK(tools::make_git_clone_kind()->execute(context).error ==
+        "git.clone: ssh_key " + (scratch / "keys" / "id").string() + " is not a file");
 }
 
 TEST_CASE("git.push: the current branch to origin; the remote-tracking ref follows; nothing of the token stored") {

@@ -309,4 +309,19 @@ TEST_CASE("https: each ca_file adds a CA, and earlier ones stay trusted; a ca_fi
   CHECK_FALSE(bad.retryable);
 }
 
+TEST_CASE("https: a cancelled step stops before it sends anything") {
+  ScratchDir scratch;
+  const GitServer& server = https();
+  REQUIRE_MESSAGE(server.started(), server.start_output());
+  TestStepContext context(scratch, {{"url", server["HTTPS_URL"]},
+                                    {"path", "clone"},
+                                    {"token", server["TOKEN"]},
+                                    {"ca_file", server["CA_FILE"]}});
+  context.cancel().cancel();
+  auto result = tools::make_git_clone_kind()->execute(context);
+  CHECK(result.cancelled);
+  CHECK(result.error == "cancelled");
+  CHECK_FALSE(std::filesystem::exists(scratch / "clone" / ".git"));
+}
+
 }  // TEST_SUITE
