@@ -1,6 +1,7 @@
 #include "tools/registry.hpp"
 
 #include "engine/step_kinds_builtin.hpp"
+#include "tools/git/git_kinds.hpp"
 #include "tools/shell_step.hpp"
 
 namespace automata::tools {
@@ -8,6 +9,14 @@ namespace automata::tools {
 engine::StepKindRegistry builtin_step_kinds() {
   engine::StepKindRegistry kinds;
   kinds.add(make_shell_kind());
+  kinds.add(make_git_clone_kind());
+  kinds.add(make_git_branch_kind());
+  kinds.add(make_git_worktree_kind());
+  kinds.add(make_git_commit_kind());
+  kinds.add(make_git_push_kind());
+  kinds.add(make_git_diff_kind());
+  kinds.add(make_git_reset_kind());
+  kinds.add(make_git_delete_branch_kind());
   kinds.add(engine::make_sleep_kind());
   kinds.add(engine::make_wait_kind());
   kinds.add(engine::make_workflow_kind());
