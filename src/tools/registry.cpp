@@ -1,6 +1,8 @@
 #include "tools/registry.hpp"
 
 #include "engine/step_kinds_builtin.hpp"
+#include "tools/forge/forge_kinds.hpp"
+#include "tools/http/http_request_step.hpp"
 #include "tools/shell_step.hpp"
 
 namespace automata::tools {
@@ -8,6 +10,12 @@ namespace automata::tools {
 engine::StepKindRegistry builtin_step_kinds() {
   engine::StepKindRegistry kinds;
   kinds.add(make_shell_kind());
+  kinds.add(make_http_request_kind());
+  kinds.add(make_forge_pr_kind());
+  kinds.add(make_forge_comment_kind());
+  kinds.add(make_forge_status_kind());
+  kinds.add(make_forge_merge_kind());
+  kinds.add(make_forge_issue_kind());
   kinds.add(engine::make_sleep_kind());
   kinds.add(engine::make_wait_kind());
   kinds.add(engine::make_workflow_kind());
