@@ -212,7 +212,7 @@ Result<Value> ForgeApi::call(const std::string& method, const std::string& path,
     Value document = Value::parse(response.body, nullptr, false);
     return document.is_discarded() ? Value::object() : document;
   }
-  const bool retryable = http::is_retryable_status(response.status);
+  const bool retryable = http::is_retryable_response(response);
   std::string message = fmt::format("{}: {} refused {} {} ({} {})", m_kind, display_name(), method, path,
                                     response.status, forge_error_message(response.body));
   if (retryable) {

@@ -31,9 +31,10 @@ class GitHub final : public Forge {
   }
 
   Result<std::optional<PullRequest>> find_open_pull(const std::string& head) override {
+    // GitHub filters by "owner:branch"; a fork's head is given that way already.
+    const std::string qualified = head.find(':') == std::string::npos ? m_api.target().owner + ":" + head : head;
     TRY_ASSIGN(const Value pulls,
-               m_api.call("GET", fmt::format("{}/pulls?head={}&state=open", m_repo,
-                                             url_encode(m_api.target().owner + ":" + head))));
+               m_api.call("GET", fmt::format("{}/pulls?head={}&state=open", m_repo, url_encode(qualified))));
     if (!pulls.is_array() || pulls.empty()) {
       return std::optional<PullRequest>();
     }

@@ -93,6 +93,14 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 
 bool is_retryable_status(long status) { return status == 408 || status == 429 || status >= 500; }
 
+bool is_retryable_response(const HttpResponse& response) {
+  if (is_retryable_status(response.status)) {
+    return true;
+  }
+  return response.status == 403 &&
+         (response.header("retry-after").has_value() || trim(response.header("x-ratelimit-remaining").value_or("")) == "0");
+}
+
 std::optional<Duration> server_requested_wait(const HttpResponse& response, engine::SystemTime now) {
   if (auto retry_after = response.header("retry-after")) {
     const std::string text = trim(*retry_after);
@@ -160,6 +168,11 @@ Result<HttpResponse> perform_once(const HttpRequest& request, const engine::Canc
     curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
   }
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  if (request.follow_redirects) {
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  }
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -202,7 +215,7 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
     if (!outcome.ok() && outcome.error().code == Errc::cancelled) {
       return outcome;
     }
-    const bool retryable = !outcome.ok() || is_retryable_status(outcome->status);
+    const bool retryable = !outcome.ok() || is_retryable_response(*outcome);
     if (!retryable || m_attempts >= m_options.max_attempts) {
       return outcome;
     }

@@ -25,6 +25,7 @@ struct HttpRequest {
   std::string body;
   engine::Duration timeout{std::chrono::seconds(30)};
   std::string ca_file;  // extra CA bundle for self-hosted servers; verification stays on
+  bool follow_redirects = false;  // up to 5; curl keeps credentials to the first host only
 };
 
 struct HttpResponse {
@@ -51,6 +52,10 @@ using RetryNotice = std::function<void(const std::string&)>;
 
 // Whether a response status is worth another attempt.
 bool is_retryable_status(long status);
+
+// A retryable status, or GitHub's rate-limit 403 (x-ratelimit-remaining: 0,
+// or a Retry-After from a secondary limit).
+bool is_retryable_response(const HttpResponse& response);
 
 // How long the server asks us to wait, from Retry-After (seconds or an HTTP
 // date) or, failing that, x-ratelimit-remaining: 0 with x-ratelimit-reset

@@ -66,6 +66,7 @@ http::HttpRequest build_request(const Value& params) {
   request.method = http::string_param(params, "method", "GET");
   request.timeout = http::timeout_param(params);
   request.ca_file = http::string_param(params, "ca_file");
+  request.follow_redirects = http::bool_param(params, "follow_redirects", true);
   bool has_content_type = false;
   if (const auto headers = params.find("headers"); headers != params.end() && headers->is_object()) {
     for (const auto& [name, value] : headers->items()) {
@@ -97,6 +98,7 @@ class HttpRequestKind final : public engine::StepKind {
           {"headers", ParamType::object, false, "request headers, name: value", nullptr, {}},
           {"body", ParamType::string, false, "request body as text", nullptr, {}},
           {"json", ParamType::any, false, "request body as JSON (sets Content-Type)", nullptr, {}},
+          {"follow_redirects", ParamType::boolean, false, "follow up to 5 redirects", true, {}},
           {"expect_status", ParamType::list, false, "statuses that count as success (404, \"4xx\"); default 2xx",
            nullptr, {}},
       };
@@ -148,7 +150,7 @@ class HttpRequestKind final : public engine::StepKind {
     }
     const Value expect = params.value("expect_status", Value());
     if (!status_expected(expect, response.status)) {
-      const bool retryable = http::is_retryable_status(response.status);
+      const bool retryable = http::is_retryable_response(response);
       StepResult failed = StepResult::failure(
           context.mask(fmt::format("http.request: {} {} returned {} ({}); expected {}{}", request.method, request.url,
                                    response.status, one_line(response.body, 200), describe_expected(expect),

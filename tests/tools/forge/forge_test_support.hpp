@@ -2,7 +2,11 @@
 // A forge step run against a local stub of the forge's API: the remote URL
 // names the project, api_url points at the stub, the token comes from the
 // environment as in a real run.
+#include <cstdlib>
+#include <filesystem>
 #include <string>
+
+#include <doctest/doctest.h>
 
 #include "support/http_stub_server.hpp"
 #include "support/scratch.hpp"
@@ -23,7 +27,9 @@ class ForgeStepFixture {
 
   // The kind's parameters plus where the project is and quick retries.
   Value params(Value own) const {
-    own["remote_url"] = m_remote_url;
+    if (!m_remote_url.empty()) {
+      own["remote_url"] = m_remote_url;
+    }
     own["api_url"] = m_server.url() + "/api";
     own["retry_delay"] = "10ms";
     if (!m_forge.empty()) {
@@ -36,6 +42,19 @@ class ForgeStepFixture {
   engine::StepResult run(MakeKind make_kind, Value own) {
     m_context.set_params(params(std::move(own)));
     return make_kind()->execute(m_context);
+  }
+
+  // A git repository at `name` in the scratch directory with one commit on
+  // `branch` and the given origin; returns its path.
+  std::filesystem::path make_repo(const std::string& name, const std::string& branch, const std::string& origin) {
+    const auto repo = m_dir / name;
+    std::filesystem::create_directories(repo);
+    const std::string git = "git -C '" + repo.string() + "' ";
+    const std::string script = git + "init -q -b '" + branch + "' && " + git +
+                               "-c user.name=t -c user.email=t@t commit -q --allow-empty -m init" +
+                               (origin.empty() ? "" : " && " + git + "remote add origin '" + origin + "'");
+    REQUIRE(std::system(script.c_str()) == 0);
+    return repo;
   }
 
   // The token appears in nothing the step printed or returned.

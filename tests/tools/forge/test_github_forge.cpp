@@ -117,12 +117,7 @@ TEST_CASE("forge.pr: a 422 becomes one line with GitHub's message and what to do
 
 TEST_CASE("forge.pr: the head branch defaults to the current branch of the repository") {
   auto forge = github();
-  const auto repo = forge.dir() / "work";
-  std::filesystem::create_directories(repo);
-  const std::string git = "git -C " + repo.string() + " ";
-  REQUIRE(std::system((git + "init -q -b feat/from-repo && " + git +
-                       "-c user.name=t -c user.email=t@t commit -q --allow-empty -m init").c_str()) == 0);
-  forge.context().set_working_directory(repo);
+  forge.context().set_working_directory(forge.make_repo("work", "feat/from-repo", ""));
   auto& server = forge.server();
   server.enqueue(StubResponse::json(200, "[]"));
   server.enqueue(StubResponse::json(201, k_pull_17));
@@ -130,6 +125,41 @@ TEST_CASE("forge.pr: the head branch defaults to the current branch of the repos
   REQUIRE_MESSAGE(result.succeeded, result.error);
   CHECK(result.outputs["head"] == "feat/from-repo");
   CHECK(Value::parse(server.requests().at(1).body)["head"] == "feat/from-repo");
+}
+
+TEST_CASE("forge.pr: a fork's head owner:branch is looked up as given") {
+  auto forge = github();
+  auto& server = forge.server();
+  server.enqueue(StubResponse::json(200, "[]"));
+  server.enqueue(StubResponse::json(201, k_pull_17));
+  const auto result = forge.run(tools::make_forge_pr_kind, Value{{"title", "t"}, {"head", "octo:fix"}, {"base", "main"}});
+  REQUIRE_MESSAGE(result.succeeded, result.error);
+  CHECK(server.requests().at(0).target == "/api/repos/acme/app/pulls?head=octo%3Afix&state=open");
+}
+
+TEST_CASE("forge.status: project from the origin remote of repo, sha from its HEAD") {
+  ForgeStepFixture forge("", "GITHUB_TOKEN", k_token);
+  const auto repo = forge.make_repo("checkout", "main", "https://github.com/acme/tool.git");
+  forge.server().enqueue(StubResponse::json(201, R"({"url": "u", "state": "success"})"));
+  const auto result = forge.run(tools::make_forge_status_kind, Value{{"state", "success"}, {"repo", repo.string()}});
+  REQUIRE_MESSAGE(result.succeeded, result.error);
+  const std::string sha = result.outputs["sha"].get<std::string>();
+  CHECK(sha.size() == 40);
+  CHECK(forge.server().requests().at(0).target == "/api/repos/acme/tool/statuses/" + sha);
+  CHECK(Value::parse(forge.server().requests().at(0).body) == Value{{"state", "success"}, {"context", "automata"}});
+}
+
+TEST_CASE("a directory that is not a repository, or has no origin: errors that say what to pass") {
+  ForgeStepFixture forge("", "GITHUB_TOKEN", k_token);
+  auto result = forge.run(tools::make_forge_issue_kind, Value{{"title", "t"}, {"repo", "/"}});
+  CHECK_FALSE(result.succeeded);
+  CHECK_FALSE(result.retryable);
+  CHECK(result.error.rfind("forge.issue: / is not in a git repository: ", 0) == 0);
+  CHECK(result.error.find(": set repo to the repository's directory, or pass remote_url") != std::string::npos);
+  const auto repo = forge.make_repo("no-origin", "main", "");
+  result = forge.run(tools::make_forge_issue_kind, Value{{"title", "t"}, {"repo", repo.string()}});
+  CHECK(result.error == "forge.issue: repository " + repo.string() + " has no remote 'origin': pass remote_url");
+  CHECK(forge.server().requests().empty());
 }
 
 TEST_CASE("forge.comment updates the comment carrying its marker") {

@@ -4,7 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include <curl/curl.h>
+#include <thread>
 
 #include "support/http_stub_server.hpp"
 #include "tools/http/request_format.hpp"
@@ -27,6 +27,13 @@ struct RecordedWaits {
     };
   }
 };
+
+HttpRequest get(std::string url, engine::Duration timeout) {
+  HttpRequest request;
+  request.url = std::move(url);
+  request.timeout = timeout;
+  return request;
+}
 
 RetryOptions quick_retries(int attempts) {
   RetryOptions options;
@@ -151,7 +158,7 @@ TEST_CASE("5xx answers are retried with backoff until one succeeds") {
   RecordedWaits waits;
   std::vector<std::string> notices;
   HttpClient client(cancel, quick_retries(4), waits.sleeper(), [&](const std::string& text) { notices.push_back(text); });
-  auto response = client.send({"GET", server.url() + "/x", {}, "", 5s, ""});
+  auto response = client.send(get(server.url() + "/x", 5s));
   REQUIRE(response.ok());
   CHECK(response->status == 200);
   CHECK(client.attempts_made() == 3);
@@ -168,7 +175,7 @@ TEST_CASE("429 waits as long as Retry-After says") {
   engine::CancelToken cancel;
   RecordedWaits waits;
   HttpClient client(cancel, quick_retries(3), waits.sleeper());
-  auto response = client.send({"GET", server.url() + "/x", {}, "", 5s, ""});
+  auto response = client.send(get(server.url() + "/x", 5s));
   REQUIRE(response.ok());
   CHECK(response->status == 200);
   CHECK(waits.waits == std::vector<engine::Duration>{3000ms});
@@ -180,11 +187,67 @@ TEST_CASE("attempts exhausted: the last answer is returned for the caller to wor
   engine::CancelToken cancel;
   RecordedWaits waits;
   HttpClient client(cancel, quick_retries(3), waits.sleeper());
-  auto response = client.send({"GET", server.url() + "/x", {}, "", 5s, ""});
+  auto response = client.send(get(server.url() + "/x", 5s));
   REQUIRE(response.ok());
   CHECK(response->status == 500);
   CHECK(client.attempts_made() == 3);
   CHECK(server.requests().size() == 3);
+}
+
+TEST_CASE("GitHub's rate-limit 403 is retried once the reset time comes") {
+  HttpStubServer server;
+  const auto reset = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 2;
+  server.enqueue(status_only(403, {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", std::to_string(reset)}}));
+  server.enqueue(StubResponse::json(200, "{}"));
+  engine::CancelToken cancel;
+  RecordedWaits waits;
+  HttpClient client(cancel, quick_retries(3), waits.sleeper());
+  auto response = client.send(get(server.url() + "/x", 5s));
+  REQUIRE(response.ok());
+  CHECK(response->status == 200);
+  REQUIRE(waits.waits.size() == 1);
+  CHECK(waits.waits[0] > 0ms);
+  CHECK(waits.waits[0] <= 2000ms);
+  // A plain 403 (no permission) is final.
+  HttpResponse forbidden;
+  forbidden.status = 403;
+  CHECK_FALSE(is_retryable_response(forbidden));
+}
+
+TEST_CASE("connection errors are retried, then reported") {
+  int port = 0;
+  {
+    HttpStubServer closed;
+    port = closed.port();
+  }
+  engine::CancelToken cancel;
+  RecordedWaits waits;
+  HttpClient client(cancel, quick_retries(3), waits.sleeper());
+  auto response = client.send(get("http://127.0.0.1:" + std::to_string(port) + "/x", 5s));
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().code == Errc::failed);
+  CHECK(client.attempts_made() == 3);
+  CHECK(waits.waits.size() == 2);
+}
+
+TEST_CASE("cancelling stops a transfer that is under way") {
+  HttpStubServer server;
+  server.set_handler([](const auto&) {
+    std::this_thread::sleep_for(1500ms);
+    return StubResponse::json(200, "{}");
+  });
+  engine::CancelToken cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(100ms);
+    cancel.cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto response = perform_once(get(server.url() + "/slow", 10s), cancel);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().code == Errc::cancelled);
+  CHECK(elapsed < 1200ms);
 }
 
 TEST_CASE("a wait longer than the total allowed is not waited") {
@@ -193,7 +256,7 @@ TEST_CASE("a wait longer than the total allowed is not waited") {
   engine::CancelToken cancel;
   RecordedWaits waits;
   HttpClient client(cancel, quick_retries(3), waits.sleeper());
-  auto response = client.send({"GET", server.url() + "/x", {}, "", 5s, ""});
+  auto response = client.send(get(server.url() + "/x", 5s));
   REQUIRE(response.ok());
   CHECK(response->status == 429);
   CHECK(waits.waits.empty());
@@ -206,7 +269,7 @@ TEST_CASE("4xx is not retried") {
   engine::CancelToken cancel;
   RecordedWaits waits;
   HttpClient client(cancel, quick_retries(3), waits.sleeper());
-  auto response = client.send({"GET", server.url() + "/x", {}, "", 5s, ""});
+  auto response = client.send(get(server.url() + "/x", 5s));
   REQUIRE(response.ok());
   CHECK(response->status == 404);
   CHECK(server.requests().size() == 1);
@@ -220,10 +283,10 @@ TEST_CASE("cancelling during a wait ends send() as cancelled; a cancelled token 
     cancel.cancel();
     return true;
   });
-  auto response = client.send({"GET", server.url() + "/x", {}, "", 5s, ""});
+  auto response = client.send(get(server.url() + "/x", 5s));
   REQUIRE_FALSE(response.ok());
   CHECK(response.error().code == Errc::cancelled);
-  auto again = perform_once({"GET", server.url() + "/x", {}, "", 5s, ""}, cancel);
+  auto again = perform_once(get(server.url() + "/x", 5s), cancel);
   REQUIRE_FALSE(again.ok());
   CHECK(again.error().code == Errc::cancelled);
 }

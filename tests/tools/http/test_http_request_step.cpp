@@ -158,6 +158,28 @@ TEST_CASE("a secret echoed by the server is masked in the outputs and the error"
   CHECK(context.err().find("k-123456") == std::string::npos);
 }
 
+TEST_CASE("redirects are followed unless follow_redirects is false") {
+  HttpStubServer server;
+  server.set_handler([&server](const test::StubRequest& request) {
+    if (request.path() == "/old") {
+      StubResponse moved;
+      moved.status = 302;
+      moved.headers.emplace_back("Location", server.url() + "/new");
+      return moved;
+    }
+    return StubResponse::json(200, R"({"at":"new"})");
+  });
+  ScratchDir dir;
+  TestContext context(dir, Value{{"url", server.url() + "/old"}});
+  auto result = run_request(context);
+  REQUIRE(result.succeeded);
+  CHECK(result.outputs["json"] == Value{{"at", "new"}});
+  context.set_params(Value{{"url", server.url() + "/old"}, {"follow_redirects", false}, {"expect_status", {302}}});
+  result = run_request(context);
+  REQUIRE(result.succeeded);
+  CHECK(result.outputs["status"] == 302);
+}
+
 TEST_CASE("the parameter schema: method choices and the shared HTTP parameters") {
   const auto kind = tools::make_http_request_kind();
   std::vector<std::string> names;
@@ -168,7 +190,7 @@ TEST_CASE("the parameter schema: method choices and the shared HTTP parameters")
       CHECK_FALSE(param_problem(spec, "PATCH").has_value());
     }
   }
-  CHECK(names == std::vector<std::string>{"url", "method", "headers", "body", "json", "expect_status", "timeout",
+  CHECK(names == std::vector<std::string>{"url", "method", "headers", "body", "json", "follow_redirects", "expect_status", "timeout",
                                           "retries", "retry_delay", "max_retry_wait", "ca_file", "dry_run"});
 }
 
