@@ -193,14 +193,18 @@ Result<Value> ForgeApi::call(const std::string& method, const std::string& path,
   const http::HttpRequest request = build(method, path, body);
   if (m_dry_run) {
     // format_request masks the credential headers; mask() catches the token anywhere else.
-    m_context.output(engine::OutputStream::out,
-                     mask("dry run: would send\n" + http::format_request(request) + "\n"));
+    // Reads are not sent either: the kind goes on as if they found nothing.
+    const char* what = method == "GET" ? "dry run: would read (not sent; taken as finding nothing)\n"
+                                       : "dry run: would send\n";
+    m_context.output(engine::OutputStream::out, mask(what + http::format_request(request) + "\n"));
     return Value();
   }
   auto sent = m_client.send(request);
   if (!sent.ok()) {
     Error error = std::move(sent).error();
-    error.message = mask(fmt::format("{}: {}", m_kind, error.message));
+    const std::string attempts =
+        error.code == Errc::cancelled ? "" : fmt::format(" after {} attempt(s)", m_client.attempts_made());
+    error.message = mask(fmt::format("{}: {}{}", m_kind, error.message, attempts));
     error.hint = mask(error.hint);
     return error;
   }

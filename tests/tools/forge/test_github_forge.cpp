@@ -317,6 +317,25 @@ TEST_CASE("5xx retried until the attempts run out: a retryable error with GitHub
   CHECK(forge.server().requests().size() == 3);
 }
 
+TEST_CASE("nothing listening at api_url: a retryable error naming the request, the attempts and what to check") {
+  auto forge = github();
+  int port = 0;
+  {
+    test::HttpStubServer closed;
+    port = closed.port();
+  }
+  Value params = forge.params(Value{{"title", "t"}, {"retries", 1}});
+  params["api_url"] = "http://127.0.0.1:" + std::to_string(port);
+  forge.context().set_params(params);
+  const auto result = tools::make_forge_issue_kind()->execute(forge.context());
+  CHECK_FALSE(result.succeeded);
+  CHECK(result.retryable);
+  const std::string prefix = "forge.issue: POST http://127.0.0.1:" + std::to_string(port) + "/repos/acme/app/issues failed: ";
+  CHECK(result.error.rfind(prefix, 0) == 0);
+  CHECK(result.error.find(" after 2 attempt(s): check the URL and that the server is reachable") != std::string::npos);
+  CHECK(forge.token_hidden(result));
+}
+
 TEST_CASE("401: the error says which token to check, and never shows it") {
   auto forge = github();
   forge.server().enqueue(StubResponse::json(401, R"({"message": "Bad credentials",
@@ -341,7 +360,7 @@ TEST_CASE("dry run: each request is printed with the token masked; nothing is se
   const std::string headers = "Accept: application/vnd.github+json\nX-GitHub-Api-Version: 2022-11-28\n"
                               "Authorization: Bearer ***\nUser-Agent: automata/";
   const std::string out = forge.context().out();
-  CHECK(out.find("dry run: would send\nGET " + api + "/repos/acme/app/pulls?head=acme%3Afeat%2Fx&state=open\n" +
+  CHECK(out.find("dry run: would read (not sent; taken as finding nothing)\nGET " + api + "/repos/acme/app/pulls?head=acme%3Afeat%2Fx&state=open\n" +
                  headers) != std::string::npos);
   CHECK(out.find("dry run: would send\nPOST " + api + "/repos/acme/app/pulls\n" + headers) != std::string::npos);
   CHECK(out.find("Content-Type: application/json\n\n"

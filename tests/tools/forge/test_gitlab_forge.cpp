@@ -2,6 +2,7 @@
 // requests normalised to GitHub's names, notes, statuses and merges.
 #include <doctest/doctest.h>
 
+#include "engine/build_info.hpp"
 #include "forge_test_support.hpp"
 
 using namespace automata;
@@ -194,6 +195,22 @@ TEST_CASE("forge.issue: labels as a comma list, assignees looked up as user ids"
   CHECK(requests[0].target == "/api/users?username=ana");
   CHECK(Value::parse(requests[1].body) ==
         Value{{"title", "Flaky"}, {"description", ""}, {"labels", "ci,flaky"}, {"assignee_ids", {12}}});
+}
+
+TEST_CASE("dry run: PRIVATE-TOKEN is shown as ***, nothing is sent") {
+  auto forge = gitlab();
+  forge.context().set_dry_run(true);
+  const auto result =
+      forge.run(tools::make_forge_status_kind, Value{{"state", "success"}, {"sha", "abc123"}, {"description", "ok"}});
+  REQUIRE_MESSAGE(result.succeeded, result.error);
+  CHECK(result.outputs["dry_run"] == true);
+  CHECK(forge.server().requests().empty());
+  CHECK(forge.context().out() == "dry run: would send\nPOST " + forge.server().url() + k_project +
+                                     "/statuses/abc123\nAccept: application/json\nPRIVATE-TOKEN: ***\nUser-Agent: automata/" +
+                                     build_info::k_version + "\nContent-Type: application/json\n\n"
+                                     R"({"state":"success","name":"automata","description":"ok"})"
+                                     "\n\n");
+  CHECK(forge.token_hidden(result));
 }
 
 }  // TEST_SUITE
