@@ -235,4 +235,24 @@ Result<Value> ForgeApi::call(const std::string& method, const std::string& path,
   return retryable ? Error::failed(message) : Error::usage(message);
 }
 
+Result<Value> ForgeApi::get_list(const std::string& path, const char* page_size_param, int page_size) {
+  const char separator = path.find('?') == std::string::npos ? '?' : '&';
+  Value items = Value::array();
+  for (int page = 1; page <= k_max_pages; ++page) {
+    TRY_ASSIGN(const Value batch,
+               call("GET", fmt::format("{}{}{}={}&page={}", path, separator, page_size_param, page_size, page)));
+    if (batch.is_null()) {
+      return batch;
+    }
+    if (!batch.is_array()) {
+      break;
+    }
+    items.insert(items.end(), batch.begin(), batch.end());
+    if (static_cast<int>(batch.size()) < page_size) {
+      break;
+    }
+  }
+  return items;
+}
+
 }  // namespace automata::tools::forge

@@ -44,7 +44,12 @@ class ForgeApi {
   Result<Value> call(const std::string& method, const std::string& path, const Value& body = nullptr,
                      const std::string& hint = {});
 
+  // GET of a list, page by page ("per_page" on GitHub and GitLab, "limit"
+  // on Gitea), items joined, at most k_max_pages pages. Null in a dry run.
+  Result<Value> get_list(const std::string& path, const char* page_size_param, int page_size);
+
  private:
+  static constexpr int k_max_pages = 20;
   http::HttpRequest build(const std::string& method, const std::string& path, const Value& body) const;
 
   ForgeTarget m_target;

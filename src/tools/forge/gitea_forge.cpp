@@ -33,7 +33,7 @@ class Gitea final : public Forge {
 
   // Gitea cannot filter pulls by head branch: the open ones are listed and matched.
   Result<std::optional<PullRequest>> find_open_pull(const std::string& head) override {
-    TRY_ASSIGN(const Value pulls, m_api.call("GET", m_repo + "/pulls?state=open&limit=50"));
+    TRY_ASSIGN(const Value pulls, m_api.get_list(m_repo + "/pulls?state=open", "limit", 50));
     for (const auto& item : pulls.is_array() ? pulls : Value::array()) {
       PullRequest pull = pull_from(item);
       if (pull.head == head) {
@@ -65,7 +65,7 @@ class Gitea final : public Forge {
   }
 
   Result<std::vector<Comment>> list_comments(Thread, long long number) override {
-    TRY_ASSIGN(const Value list, m_api.call("GET", fmt::format("{}/issues/{}/comments", m_repo, number)));
+    TRY_ASSIGN(const Value list, m_api.get_list(fmt::format("{}/issues/{}/comments", m_repo, number), "limit", 50));
     std::vector<Comment> comments;
     for (const auto& item : list.is_array() ? list : Value::array()) {
       comments.push_back(comment_from(item));

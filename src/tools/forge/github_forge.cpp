@@ -59,7 +59,7 @@ class GitHub final : public Forge {
   }
 
   Result<std::vector<Comment>> list_comments(Thread, long long number) override {
-    TRY_ASSIGN(const Value list, m_api.call("GET", fmt::format("{}/issues/{}/comments?per_page=100", m_repo, number)));
+    TRY_ASSIGN(const Value list, m_api.get_list(fmt::format("{}/issues/{}/comments", m_repo, number), "per_page", 100));
     std::vector<Comment> comments;
     for (const auto& item : list.is_array() ? list : Value::array()) {
       comments.push_back(comment_from(item));

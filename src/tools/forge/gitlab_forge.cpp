@@ -81,7 +81,7 @@ class GitLab final : public Forge {
   }
 
   Result<std::vector<Comment>> list_comments(Thread thread, long long number) override {
-    TRY_ASSIGN(const Value list, m_api.call("GET", notes_path(thread, number) + "?per_page=100"));
+    TRY_ASSIGN(const Value list, m_api.get_list(notes_path(thread, number), "per_page", 100));
     std::vector<Comment> comments;
     for (const auto& item : list.is_array() ? list : Value::array()) {
       if (!json_bool(item, "system")) {

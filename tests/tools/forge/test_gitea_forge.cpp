@@ -49,7 +49,7 @@ TEST_CASE("forge.pr finds the open pull request of the branch among the open one
                                 {"base", "main"}});
   const auto requests = server.requests();
   REQUIRE(requests.size() == 2);
-  CHECK(requests[0].target == "/api/repos/acme/app/pulls?state=open&limit=50");
+  CHECK(requests[0].target == "/api/repos/acme/app/pulls?state=open&limit=50&page=1");
   CHECK(requests[0].header("authorization") == std::string("token ") + k_token);
   CHECK(requests[1].method == "PATCH");
   CHECK(requests[1].target == "/api/repos/acme/app/pulls/4");
@@ -122,7 +122,7 @@ TEST_CASE("forge.status and forge.comment use the GitHub-shaped endpoints") {
   result = forge.run(tools::make_forge_comment_kind, Value{{"number", 4}, {"body", "y"}});
   REQUIRE_MESSAGE(result.succeeded, result.error);
   CHECK(result.outputs["created"] == false);
-  CHECK(server.requests().at(1).target == "/api/repos/acme/app/issues/4/comments");
+  CHECK(server.requests().at(1).target == "/api/repos/acme/app/issues/4/comments?limit=50&page=1");
   CHECK(server.requests().at(2).method == "PATCH");
   CHECK(server.requests().at(2).target == "/api/repos/acme/app/issues/comments/9");
 }

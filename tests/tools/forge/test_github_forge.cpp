@@ -180,10 +180,31 @@ TEST_CASE("forge.comment updates the comment carrying its marker") {
   const auto requests = server.requests();
   REQUIRE(requests.size() == 2);
   CHECK(requests[0].method == "GET");
-  CHECK(requests[0].target == "/api/repos/acme/app/issues/17/comments?per_page=100");
+  CHECK(requests[0].target == "/api/repos/acme/app/issues/17/comments?per_page=100&page=1");
   CHECK(requests[1].method == "PATCH");
   CHECK(requests[1].target == "/api/repos/acme/app/issues/comments/1002");
   CHECK(Value::parse(requests[1].body) == Value{{"body", "new report\n\n<!-- automata:review -->"}});
+}
+
+TEST_CASE("forge.comment reads every page of comments to find its marker") {
+  auto forge = github();
+  auto& server = forge.server();
+  Value first_page = Value::array();
+  for (int i = 0; i < 100; ++i) {
+    first_page.push_back({{"id", 5000 + i}, {"body", "chatter"}});
+  }
+  server.enqueue(StubResponse::json(200, first_page.dump()));
+  server.enqueue(StubResponse::json(200, R"([{"id": 6000, "body": "x\n\n<!-- automata:step -->"}])"));
+  server.enqueue(StubResponse::json(200, R"({"id": 6000, "html_url": "https://github.com/acme/app/pull/17#issuecomment-6000"})"));
+  const auto result = forge.run(tools::make_forge_comment_kind, Value{{"number", 17}, {"body", "y"}});
+  REQUIRE_MESSAGE(result.succeeded, result.error);
+  CHECK(result.outputs["id"] == 6000);
+  CHECK(result.outputs["created"] == false);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[1].target == "/api/repos/acme/app/issues/17/comments?per_page=100&page=2");
+  CHECK(requests[2].method == "PATCH");
+  CHECK(requests[2].target == "/api/repos/acme/app/issues/comments/6000");
 }
 
 TEST_CASE("forge.comment posts a new comment when none carries the marker; the key defaults to the step id") {

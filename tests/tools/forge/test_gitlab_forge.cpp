@@ -110,7 +110,7 @@ TEST_CASE("forge.comment edits our note in place on a merge request, skipping sy
                                 {"created", false}});
   const auto requests = server.requests();
   REQUIRE(requests.size() == 2);
-  CHECK(requests[0].target == k_project + "/merge_requests/5/notes?per_page=100");
+  CHECK(requests[0].target == k_project + "/merge_requests/5/notes?per_page=100&page=1");
   CHECK(requests[1].method == "PUT");
   CHECK(requests[1].target == k_project + "/merge_requests/5/notes/302");
   CHECK(Value::parse(requests[1].body) == Value{{"body", "new\n\n<!-- automata:step -->"}});
