@@ -79,8 +79,9 @@ class Forge {
   // Returns the status's URL as the forge reports it.
   virtual Result<std::string> set_status(const StatusSpec& spec) = 0;
   virtual Result<Mergeability> mergeability(long long number) = 0;
-  // Returns the merge commit's sha.
-  virtual Result<std::string> merge(long long number, const std::string& method) = 0;
+  // Returns the merge commit's sha. A non-empty `head_sha` makes the forge
+  // refuse when the branch moved after mergeability was checked.
+  virtual Result<std::string> merge(long long number, const std::string& method, const std::string& head_sha) = 0;
   virtual Result<Issue> create_issue(const IssueSpec& spec) = 0;
 };
 

@@ -41,7 +41,7 @@ class ForgeMergeKind final : public engine::StepKind {
         return Error::usage(fmt::format("forge.merge: refusing to merge #{}: {}", number, check.reason),
                             "resolve conflicts and required checks first");
       }
-      TRY_ASSIGN(const std::string sha, forge.merge(number, method));
+      TRY_ASSIGN(const std::string sha, forge.merge(number, method, check.head_sha));
       return Value{{"merged", !api.dry_run()}, {"sha", sha}, {"number", number}, {"method", method}};
     });
   }

@@ -121,9 +121,14 @@ class Gitea final : public Forge {
     return result;
   }
 
-  Result<std::string> merge(long long number, const std::string& method) override {
+  Result<std::string> merge(long long number, const std::string& method, const std::string& head_sha) override {
     const std::string path = fmt::format("{}/pulls/{}", m_repo, number);
-    TRY(m_api.call("POST", path + "/merge", {{"Do", method}}, "check that the repository allows this merge style"));
+    Value body = {{"Do", method}};
+    if (!head_sha.empty()) {
+      body["head_commit_id"] = head_sha;
+    }
+    TRY(m_api.call("POST", path + "/merge", body,
+                   "check that the repository allows this merge style, and run the step again if the branch moved"));
     // The merge call answers with an empty body; the pull request knows the commit.
     TRY_ASSIGN(const Value pull, m_api.call("GET", path));
     return json_string(pull, "merge_commit_sha");

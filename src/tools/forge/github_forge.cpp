@@ -122,10 +122,14 @@ class GitHub final : public Forge {
     return result;
   }
 
-  Result<std::string> merge(long long number, const std::string& method) override {
-    TRY_ASSIGN(const Value merged, m_api.call("PUT", fmt::format("{}/pulls/{}/merge", m_repo, number),
-                                              {{"merge_method", method}},
-                                              "check that the repository allows this merge method"));
+  Result<std::string> merge(long long number, const std::string& method, const std::string& head_sha) override {
+    Value body = {{"merge_method", method}};
+    if (!head_sha.empty()) {
+      body["sha"] = head_sha;
+    }
+    TRY_ASSIGN(const Value merged, m_api.call("PUT", fmt::format("{}/pulls/{}/merge", m_repo, number), body,
+                                              "check that the repository allows this merge method, and run the step "
+                                              "again if the branch moved"));
     return json_string(merged, "sha");
   }
 

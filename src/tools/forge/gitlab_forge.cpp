@@ -143,13 +143,18 @@ class GitLab final : public Forge {
     return result;
   }
 
-  Result<std::string> merge(long long number, const std::string& method) override {
+  Result<std::string> merge(long long number, const std::string& method, const std::string& head_sha) override {
     if (method == "rebase") {
       return Error::usage(fmt::format("{}: GitLab does not take a rebase merge per request", m_api.kind()),
                           "use method merge or squash; fast-forward merging is a project setting in GitLab");
     }
-    TRY_ASSIGN(const Value merged, m_api.call("PUT", fmt::format("{}/merge_requests/{}/merge", m_project, number),
-                                              {{"squash", method == "squash"}}));
+    Value body = {{"squash", method == "squash"}};
+    if (!head_sha.empty()) {
+      body["sha"] = head_sha;
+    }
+    TRY_ASSIGN(const Value merged, m_api.call("PUT", fmt::format("{}/merge_requests/{}/merge", m_project, number), body,
+                                              "run the step again if the branch moved; check the project's merge "
+                                              "settings"));
     for (const char* key : {"merge_commit_sha", "squash_commit_sha", "sha"}) {
       if (auto sha = json_string(merged, key); !sha.empty()) {
         return sha;

@@ -93,7 +93,7 @@ TEST_CASE("forge.merge posts Do with the method, then reads the merge commit") {
   REQUIRE(requests.size() == 3);
   CHECK(requests[1].method == "POST");
   CHECK(requests[1].target == "/api/repos/acme/app/pulls/4/merge");
-  CHECK(Value::parse(requests[1].body) == Value{{"Do", "rebase"}});
+  CHECK(Value::parse(requests[1].body) == Value{{"Do", "rebase"}, {"head_commit_id", "aaaa"}});
 }
 
 TEST_CASE("forge.merge refuses when Gitea says not mergeable") {

@@ -262,7 +262,21 @@ TEST_CASE("forge.merge checks mergeability, then merges with the method") {
   CHECK(requests[0].target == "/api/repos/acme/app/pulls/17");
   CHECK(requests[1].method == "PUT");
   CHECK(requests[1].target == "/api/repos/acme/app/pulls/17/merge");
-  CHECK(Value::parse(requests[1].body) == Value{{"merge_method", "squash"}});
+  CHECK(Value::parse(requests[1].body) == Value{{"merge_method", "squash"}, {"sha", "6dcb09b5b57875f334f61aebed695e2e4193db5e"}});
+}
+
+TEST_CASE("forge.merge: a branch that moved after the check is GitHub's 409, not retried") {
+  auto forge = github();
+  auto& server = forge.server();
+  server.enqueue(StubResponse::json(200, k_pull_17));
+  server.enqueue(StubResponse::json(409, R"({"message": "Head branch was modified. Review and try the merge again.",
+    "documentation_url": "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request"})"));
+  const auto result = forge.run(tools::make_forge_merge_kind, Value{{"number", 17}});
+  CHECK_FALSE(result.succeeded);
+  CHECK_FALSE(result.retryable);
+  CHECK(result.error == "forge.merge: GitHub refused PUT /repos/acme/app/pulls/17/merge (409 Head branch was modified. "
+                        "Review and try the merge again.): check that the repository allows this merge method, and run "
+                        "the step again if the branch moved");
 }
 
 TEST_CASE("forge.merge refuses a pull request GitHub says is not mergeable, and sends no merge") {

@@ -178,7 +178,7 @@ TEST_CASE("forge.merge squashes a mergeable merge request") {
   CHECK(result.outputs["sha"] == "9999999999999999999999999999999999999999");
   CHECK(server.requests().at(1).method == "PUT");
   CHECK(server.requests().at(1).target == k_project + "/merge_requests/5/merge");
-  CHECK(Value::parse(server.requests().at(1).body) == Value{{"squash", true}});
+  CHECK(Value::parse(server.requests().at(1).body) == Value{{"squash", true}, {"sha", "8888888888888888888888888888888888888888"}});
 }
 
 TEST_CASE("forge.issue: labels as a comma list, assignees looked up as user ids") {
