@@ -11,17 +11,6 @@
 namespace automata::tools::forge {
 namespace {
 
-std::string one_line(std::string_view text, std::size_t limit) {
-  std::string out;
-  for (char c : text.substr(0, limit)) {
-    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  }
-  if (text.size() > limit) {
-    out += "...";
-  }
-  return out;
-}
-
 std::string join_messages(const Value& value) {
   if (value.is_string()) {
     return value.get<std::string>();
@@ -77,7 +66,7 @@ bool is_retryable(const Error& error) { return error.code != Errc::usage; }
 std::string forge_error_message(std::string_view body) {
   const Value document = Value::parse(body, nullptr, false);
   if (document.is_discarded() || !document.is_object()) {
-    return one_line(body, 200);
+    return http::body_excerpt(body, 200);
   }
   std::string text = join_messages(document.value("message", Value()));
   if (text.empty()) {
@@ -97,7 +86,7 @@ std::string forge_error_message(std::string_view body) {
       text += (text.empty() ? "" : ": ") + details;
     }
   }
-  return text.empty() ? one_line(body, 200) : text;
+  return text.empty() ? http::body_excerpt(body, 200) : text;
 }
 
 std::string url_encode(std::string_view text) {

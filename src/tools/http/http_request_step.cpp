@@ -49,17 +49,6 @@ std::string describe_expected(const Value& expect) {
   return text;
 }
 
-std::string one_line(std::string_view text, std::size_t limit) {
-  std::string out;
-  for (char c : text.substr(0, limit)) {
-    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  }
-  if (text.size() > limit) {
-    out += "...";
-  }
-  return out;
-}
-
 http::HttpRequest build_request(const Value& params) {
   http::HttpRequest request;
   request.url = http::string_param(params, "url");
@@ -153,7 +142,7 @@ class HttpRequestKind final : public engine::StepKind {
       const bool retryable = http::is_retryable_response(response);
       StepResult failed = StepResult::failure(
           context.mask(fmt::format("http.request: {} {} returned {} ({}); expected {}{}", request.method, request.url,
-                                   response.status, one_line(response.body, 200), describe_expected(expect),
+                                   response.status, http::body_excerpt(response.body, 200), describe_expected(expect),
                                    retryable ? fmt::format(", after {} attempt(s)", client.attempts_made()) : "")),
           retryable);
       failed.outputs = std::move(outputs);

@@ -38,4 +38,15 @@ std::string format_request(const HttpRequest& request) {
   return text;
 }
 
+std::string body_excerpt(std::string_view body, std::size_t limit) {
+  std::string out;
+  for (char c : body.substr(0, limit)) {
+    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  }
+  if (body.size() > limit) {
+    out += "...";
+  }
+  return out;
+}
+
 }  // namespace automata::tools::http

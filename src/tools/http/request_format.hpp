@@ -14,4 +14,7 @@ bool is_credential_header(std::string_view name);
 // "POST https://host/path\nName: value\n...\n\n<body>\n"
 std::string format_request(const HttpRequest& request);
 
+// The start of a response body on one line, for error messages.
+std::string body_excerpt(std::string_view body, std::size_t limit = 200);
+
 }  // namespace automata::tools::http
