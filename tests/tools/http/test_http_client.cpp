@@ -81,6 +81,23 @@ TEST_CASE("a request reaches the server whole; the response comes back with lowe
   CHECK(requests[0].body == R"({"name":"a"})");
 }
 
+TEST_CASE("HEAD, DELETE and PATCH are sent as such") {
+  HttpStubServer server;
+  server.set_handler([](const auto&) { return StubResponse::json(200, R"({"x":1})"); });
+  engine::CancelToken cancel;
+  for (const char* method : {"HEAD", "DELETE", "PATCH", "GET", "POST"}) {
+    CAPTURE(method);
+    HttpRequest request;
+    request.method = method;
+    request.url = server.url() + "/m";
+    auto response = perform_once(request, cancel);
+    REQUIRE(response.ok());
+    CHECK(response->status == 200);
+    CHECK(response->body == (std::string(method) == "HEAD" ? "" : R"({"x":1})"));
+    CHECK(server.requests().back().method == method);
+  }
+}
+
 TEST_CASE("a large body is sent without waiting for 100 Continue") {
   HttpStubServer server;
   server.enqueue(StubResponse::json(200, "{}"));
