@@ -131,7 +131,9 @@ class GitLab final : public Forge {
     // detailed_merge_status (GitLab 15.6+) says why; merge_status is the older yes/no.
     const std::string detailed = json_string(mr, "detailed_merge_status");
     const std::string status = detailed.empty() ? json_string(mr, "merge_status") : detailed;
-    if (status == "checking" || status == "unchecked" || status == "preparing" || status == "approvals_syncing") {
+    // Answers that change by themselves: worth a retry of the step, not a refusal.
+    if (status == "checking" || status == "unchecked" || status == "preparing" || status == "approvals_syncing" ||
+        status == "ci_still_running") {
       result.known = false;
       result.reason = fmt::format("GitLab is still checking whether it can be merged ({})", status);
       return result;

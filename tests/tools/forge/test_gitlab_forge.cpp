@@ -165,6 +165,19 @@ TEST_CASE("forge.merge: a merge request with conflicts is refused with GitLab's 
   CHECK(forge.server().requests().size() == 1);
 }
 
+TEST_CASE("forge.merge: a pipeline still running is a retryable failure, and nothing is merged") {
+  auto forge = gitlab();
+  Value mr = Value::parse(k_mr_5);
+  mr["detailed_merge_status"] = "ci_still_running";
+  forge.server().enqueue(StubResponse::json(200, mr.dump()));
+  const auto result = forge.run(tools::make_forge_merge_kind, Value{{"number", 5}});
+  CHECK_FALSE(result.succeeded);
+  CHECK(result.retryable);
+  CHECK(result.error == "forge.merge: cannot merge #5 yet: GitLab is still checking whether it can be merged "
+                        "(ci_still_running): retry the step in a few seconds");
+  CHECK(forge.server().requests().size() == 1);
+}
+
 TEST_CASE("forge.merge squashes a mergeable merge request") {
   auto forge = gitlab();
   auto& server = forge.server();
