@@ -1,6 +1,8 @@
 #include "tools/registry.hpp"
 
 #include "engine/step_kinds_builtin.hpp"
+#include "tools/forge/forge_kinds.hpp"
+#include "tools/http/http_request_step.hpp"
 #include "tools/git/git_kinds.hpp"
 #include "tools/shell_step.hpp"
 
@@ -17,6 +19,12 @@ engine::StepKindRegistry builtin_step_kinds() {
   kinds.add(make_git_diff_kind());
   kinds.add(make_git_reset_kind());
   kinds.add(make_git_delete_branch_kind());
+  kinds.add(make_http_request_kind());
+  kinds.add(make_forge_pr_kind());
+  kinds.add(make_forge_comment_kind());
+  kinds.add(make_forge_status_kind());
+  kinds.add(make_forge_merge_kind());
+  kinds.add(make_forge_issue_kind());
   kinds.add(engine::make_sleep_kind());
   kinds.add(engine::make_wait_kind());
   kinds.add(engine::make_workflow_kind());

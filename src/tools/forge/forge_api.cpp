@@ -1,0 +1,247 @@
+#include "tools/forge/forge_api.hpp"
+
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "engine/build_info.hpp"
+#include "tools/http/request_format.hpp"
+#include "tools/http/step_options.hpp"
+
+namespace automata::tools::forge {
+namespace {
+
+std::string join_messages(const Value& value) {
+  if (value.is_string()) {
+    return value.get<std::string>();
+  }
+  std::string text;
+  auto add = [&](const std::string& part) { text += (text.empty() ? "" : "; ") + part; };
+  if (value.is_array()) {
+    for (const auto& item : value) {
+      add(join_messages(item));
+    }
+  } else if (value.is_object()) {
+    // GitLab: {"title": ["can't be blank"]}
+    for (const auto& [field, messages] : value.items()) {
+      add(field + " " + join_messages(messages));
+    }
+  } else if (!value.is_null()) {
+    add(value.dump());
+  }
+  return text;
+}
+
+std::string default_hint(long status, ForgeType type) {
+  switch (status) {
+    case 401:
+      return type == ForgeType::github   ? "check the token (token param, GITHUB_TOKEN or GH_TOKEN)"
+             : type == ForgeType::gitlab ? "check the token (token param or GITLAB_TOKEN)"
+                                         : "check the token (token param or GITEA_TOKEN)";
+    case 403:
+      return "the token lacks permission for this, or a rate limit was hit";
+    case 404:
+      return "check the project, the number, and that the token can see the repository";
+    default:
+      return "check the step's parameters";
+  }
+}
+
+}  // namespace
+
+std::string_view forge_display_name(ForgeType type) {
+  switch (type) {
+    case ForgeType::github:
+      return "GitHub";
+    case ForgeType::gitlab:
+      return "GitLab";
+    case ForgeType::gitea:
+      return "Gitea";
+  }
+  return "forge";
+}
+
+bool is_retryable(const Error& error) { return error.code != Errc::usage; }
+
+std::string forge_error_message(std::string_view body) {
+  const Value document = Value::parse(body, nullptr, false);
+  if (document.is_discarded() || !document.is_object()) {
+    return http::body_excerpt(body, 200);
+  }
+  std::string text = join_messages(document.value("message", Value()));
+  if (text.empty()) {
+    text = join_messages(document.value("error", Value()));
+  }
+  // GitHub's validation details: [{"message": ...}] or [{"field": "head", "code": "invalid"}].
+  if (const auto errors = document.find("errors"); errors != document.end() && errors->is_array()) {
+    std::string details;
+    for (const auto& item : *errors) {
+      std::string one = item.is_object() ? json_string(item, "message") : join_messages(item);
+      if (one.empty() && item.is_object()) {
+        one = fmt::format("{} {}", json_string(item, "field", "?"), json_string(item, "code", "invalid"));
+      }
+      details += (details.empty() ? "" : "; ") + one;
+    }
+    if (!details.empty()) {
+      text += (text.empty() ? "" : ": ") + details;
+    }
+  }
+  return text.empty() ? http::body_excerpt(body, 200) : text;
+}
+
+std::string url_encode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string json_string(const Value& document, const char* key, std::string fallback) {
+  if (!document.is_object()) {
+    return fallback;
+  }
+  const auto it = document.find(key);
+  return it != document.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+long long json_integer(const Value& document, const char* key, long long fallback) {
+  if (!document.is_object()) {
+    return fallback;
+  }
+  const auto it = document.find(key);
+  return it != document.end() && it->is_number_integer() ? it->get<long long>() : fallback;
+}
+
+bool json_bool(const Value& document, const char* key, bool fallback) {
+  if (!document.is_object()) {
+    return fallback;
+  }
+  const auto it = document.find(key);
+  return it != document.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+ForgeApi::ForgeApi(ForgeTarget target, engine::StepContext& context, std::string kind_name, bool dry_run)
+    : m_target(std::move(target)),
+      m_context(context),
+      m_kind(std::move(kind_name)),
+      m_dry_run(dry_run),
+      m_client(http::make_client(context)) {}
+
+std::string ForgeApi::mask(std::string_view text) const {
+  std::string out = m_context.mask(text);
+  const std::string& token = m_target.token;
+  for (std::size_t at = out.find(token); !token.empty() && at != std::string::npos; at = out.find(token, at)) {
+    out.replace(at, token.size(), "***");
+  }
+  return out;
+}
+
+http::HttpRequest ForgeApi::build(const std::string& method, const std::string& path, const Value& body) const {
+  http::HttpRequest request;
+  request.method = method;
+  request.url = m_target.api_base + path;
+  request.timeout = http::timeout_param(m_context.params());
+  request.ca_file = http::string_param(m_context.params(), "ca_file");
+  auto& headers = request.headers;
+  switch (m_target.type) {
+    case ForgeType::github:
+      headers.emplace_back("Accept", "application/vnd.github+json");
+      headers.emplace_back("X-GitHub-Api-Version", "2022-11-28");
+      if (!m_target.token.empty()) {
+        headers.emplace_back("Authorization", "Bearer " + m_target.token);
+      }
+      break;
+    case ForgeType::gitlab:
+      headers.emplace_back("Accept", "application/json");
+      if (!m_target.token.empty()) {
+        headers.emplace_back("PRIVATE-TOKEN", m_target.token);
+      }
+      break;
+    case ForgeType::gitea:
+      headers.emplace_back("Accept", "application/json");
+      if (!m_target.token.empty()) {
+        headers.emplace_back("Authorization", "token " + m_target.token);
+      }
+      break;
+  }
+  headers.emplace_back("User-Agent", fmt::format("automata/{}", build_info::k_version));
+  if (!body.is_null()) {
+    headers.emplace_back("Content-Type", "application/json");
+    request.body = body.dump();
+  }
+  return request;
+}
+
+Result<Value> ForgeApi::call(const std::string& method, const std::string& path, const Value& body,
+                             const std::string& hint) {
+  const http::HttpRequest request = build(method, path, body);
+  if (m_dry_run) {
+    // format_request masks the credential headers; mask() catches the token anywhere else.
+    // Reads are not sent either: the kind goes on as if they found nothing.
+    const char* what = method == "GET" ? "dry run: would read (not sent; taken as finding nothing)\n"
+                                       : "dry run: would send\n";
+    m_context.output(engine::OutputStream::out, mask(what + http::format_request(request) + "\n"));
+    return Value();
+  }
+  auto sent = m_client.send(request);
+  if (!sent.ok()) {
+    Error error = std::move(sent).error();
+    const std::string attempts =
+        error.code == Errc::cancelled ? "" : fmt::format(" after {} attempt(s)", m_client.attempts_made());
+    error.message = mask(fmt::format("{}: {}{}", m_kind, error.message, attempts));
+    error.hint = mask(error.hint);
+    return error;
+  }
+  const http::HttpResponse& response = *sent;
+  if (response.status >= 200 && response.status < 300) {
+    if (response.body.empty()) {
+      return Value::object();
+    }
+    Value document = Value::parse(response.body, nullptr, false);
+    return document.is_discarded() ? Value::object() : document;
+  }
+  const bool retryable = http::is_retryable_response(response);
+  std::string message = fmt::format("{}: {} refused {} {} ({} {})", m_kind, display_name(), method, path,
+                                    response.status, forge_error_message(response.body));
+  if (retryable) {
+    message += fmt::format(" after {} attempt(s)", m_client.attempts_made());
+  }
+  // The caller's hint is for a request the forge found wrong (validation,
+  // conflict); credentials, permissions and missing things get the generic one.
+  const bool request_was_wrong = response.status == 400 || response.status == 405 || response.status == 409 ||
+                                 response.status == 422;
+  std::string what_to_do = "try again later";
+  if (!retryable) {
+    what_to_do = request_was_wrong && !hint.empty() ? hint : default_hint(response.status, m_target.type);
+  }
+  message += ": " + what_to_do;
+  message = mask(message);
+  return retryable ? Error::failed(message) : Error::usage(message);
+}
+
+Result<Value> ForgeApi::get_list(const std::string& path, const char* page_size_param, int page_size) {
+  const char separator = path.find('?') == std::string::npos ? '?' : '&';
+  Value items = Value::array();
+  for (int page = 1; page <= k_max_pages; ++page) {
+    TRY_ASSIGN(const Value batch,
+               call("GET", fmt::format("{}{}{}={}&page={}", path, separator, page_size_param, page_size, page)));
+    if (batch.is_null()) {
+      return batch;
+    }
+    if (!batch.is_array()) {
+      break;
+    }
+    items.insert(items.end(), batch.begin(), batch.end());
+    if (static_cast<int>(batch.size()) < page_size) {
+      break;
+    }
+  }
+  return items;
+}
+
+}  // namespace automata::tools::forge

@@ -1,0 +1,82 @@
+#include "tools/forge/local_repo.hpp"
+
+#include <git2.h>
+
+#include <memory>
+#include <mutex>
+
+#include <fmt/format.h>
+
+namespace automata::tools::forge {
+namespace {
+
+void init_libgit2_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { git_libgit2_init(); });
+}
+
+std::string last_git_error() {
+  const git_error* error = git_error_last();
+  return error != nullptr && error->message != nullptr ? error->message : "unknown libgit2 error";
+}
+
+struct RepoDeleter {
+  void operator()(git_repository* repo) const { git_repository_free(repo); }
+};
+struct RemoteDeleter {
+  void operator()(git_remote* remote) const { git_remote_free(remote); }
+};
+struct ReferenceDeleter {
+  void operator()(git_reference* ref) const { git_reference_free(ref); }
+};
+using RepoPtr = std::unique_ptr<git_repository, RepoDeleter>;
+
+Result<RepoPtr> open(const std::filesystem::path& path) {
+  init_libgit2_once();
+  git_repository* repo = nullptr;
+  if (git_repository_open_ext(&repo, path.c_str(), 0, nullptr) != 0) {
+    return Error::usage(fmt::format("{} is not in a git repository: {}", path.string(), last_git_error()),
+                        "set repo to the repository's directory, or pass remote_url");
+  }
+  return RepoPtr(repo);
+}
+
+}  // namespace
+
+Result<std::string> origin_url(const std::filesystem::path& path) {
+  TRY_ASSIGN(RepoPtr repo, open(path));
+  git_remote* raw = nullptr;
+  if (git_remote_lookup(&raw, repo.get(), "origin") != 0) {
+    return Error::usage(fmt::format("repository {} has no remote 'origin'", path.string()), "pass remote_url");
+  }
+  std::unique_ptr<git_remote, RemoteDeleter> remote(raw);
+  const char* url = git_remote_url(remote.get());
+  return std::string(url != nullptr ? url : "");
+}
+
+Result<std::string> current_branch(const std::filesystem::path& path) {
+  TRY_ASSIGN(RepoPtr repo, open(path));
+  git_reference* raw = nullptr;
+  const int code = git_repository_head(&raw, repo.get());
+  if (code != 0) {
+    return Error::usage(fmt::format("cannot read HEAD of {}: {}", path.string(), last_git_error()), "pass head");
+  }
+  std::unique_ptr<git_reference, ReferenceDeleter> head(raw);
+  if (git_repository_head_detached(repo.get()) == 1 || !git_reference_is_branch(head.get())) {
+    return Error::usage(fmt::format("HEAD of {} is detached, not on a branch", path.string()), "pass head");
+  }
+  return std::string(git_reference_shorthand(head.get()));
+}
+
+Result<std::string> head_sha(const std::filesystem::path& path) {
+  TRY_ASSIGN(RepoPtr repo, open(path));
+  git_oid oid;
+  if (git_reference_name_to_id(&oid, repo.get(), "HEAD") != 0) {
+    return Error::usage(fmt::format("cannot read HEAD of {}: {}", path.string(), last_git_error()), "pass sha");
+  }
+  char text[GIT_OID_HEXSZ + 1] = {};
+  git_oid_tostr(text, sizeof text, &oid);
+  return std::string(text);
+}
+
+}  // namespace automata::tools::forge

@@ -1,0 +1,77 @@
+#pragma once
+// A real HTTP/1.1 server on 127.0.0.1 for testing HTTP-speaking step kinds:
+// an ephemeral port, its own threads, stopped by the destructor. It records
+// every request and answers from a per-test script: a queue of responses, or
+// a handler function. Content-Length bodies; keep-alive unless either side
+// says Connection: close.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace automata::test {
+
+struct StubRequest {
+  std::string method;
+  std::string target;  // path and query, as sent
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::string body;
+
+  std::optional<std::string> header(const std::string& lower_case_name) const;
+  std::string path() const;  // target without the query
+};
+
+struct StubResponse {
+  int status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // Content-Length is added
+  bool close = false;  // answer with Connection: close and hang up
+
+  // A JSON body with Content-Type: application/json.
+  static StubResponse json(int status, std::string body);
+};
+
+class HttpStubServer {
+ public:
+  using Handler = std::function<StubResponse(const StubRequest&)>;
+
+  HttpStubServer();
+  ~HttpStubServer();
+  HttpStubServer(const HttpStubServer&) = delete;
+  HttpStubServer& operator=(const HttpStubServer&) = delete;
+
+  int port() const { return m_port; }
+  std::string url() const;  // "http://127.0.0.1:<port>"
+
+  // Answers, in order. When the queue is empty the handler answers, or a 599
+  // "no scripted response" that makes a test's mistake obvious.
+  void enqueue(StubResponse response);
+  void set_handler(Handler handler);
+
+  std::vector<StubRequest> requests() const;
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+  StubResponse answer(const StubRequest& request);
+
+  int m_listen_fd = -1;
+  int m_port = 0;
+  int m_stop_pipe[2] = {-1, -1};
+  std::thread m_acceptor;
+  mutable std::mutex m_mutex;
+  std::vector<std::thread> m_connections;
+  std::vector<int> m_connection_fds;
+  std::deque<StubResponse> m_queue;
+  Handler m_handler;
+  std::vector<StubRequest> m_requests;
+};
+
+}  // namespace automata::test
