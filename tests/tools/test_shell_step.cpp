@@ -142,7 +142,8 @@ TEST_CASE("cancelling stops the process group") {
 
 TEST_CASE("the registry lists every built-in step kind") {
   const auto kinds = tools::builtin_step_kinds();
-  CHECK(kinds.names() == std::vector<std::string>{"shell", "sleep", "wait", "workflow"});
+  CHECK(kinds.names() ==
+        std::vector<std::string>{"fs.patch", "fs.read", "fs.write", "shell", "sleep", "wait", "workflow"});
   CHECK(kinds.find("sleep")->uses_job_slot() == false);
   CHECK(kinds.find("wait")->uses_job_slot() == false);
   CHECK(kinds.find("shell")->uses_job_slot() == true);
