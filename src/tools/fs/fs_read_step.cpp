@@ -1,10 +1,8 @@
 // fs.read: a text file of the workspace, whole or a range of lines.
-#include <fmt/format.h>
-
 #include "engine/hash.hpp"
 #include "tools/fs/fs_steps.hpp"
 #include "tools/fs/step_workspace.hpp"
-#include "tools/fs/unified_diff.hpp"
+#include "tools/fs/line_range.hpp"
 
 namespace automata::tools {
 namespace {
@@ -15,6 +13,7 @@ using engine::StepContext;
 using engine::StepResult;
 
 constexpr std::string_view k_kind = "fs.read";
+constexpr std::size_t k_to_the_end = static_cast<std::size_t>(-1);
 
 class FsReadKind final : public engine::StepKind {
  public:
@@ -35,7 +34,7 @@ class FsReadKind final : public engine::StepKind {
     const std::string path = params.value("path", std::string());
     auto max_bytes = fs::size_param(params, "max_bytes", fs::k_default_max_read_bytes);
     auto start = fs::size_param(params, "start_line", 1);
-    auto end = fs::size_param(params, "end_line", static_cast<std::size_t>(-1));
+    auto end = fs::size_param(params, "end_line", k_to_the_end);
     for (const auto* number : {&max_bytes, &start, &end}) {
       if (!number->ok()) {
         return fs::step_failure(context, k_kind, number->error().message);
@@ -49,31 +48,18 @@ class FsReadKind final : public engine::StepKind {
     if (!file.ok()) {
       return fs::step_failure(context, k_kind, file.error().message);
     }
-    const auto lines = fs::split_lines(file->content);
-    const std::size_t first = std::max<std::size_t>(*start, 1);
-    const std::size_t last = std::min(*end, lines.size());
-    if (first > last && !(lines.empty() && first == 1)) {
-      return fs::step_failure(context, k_kind,
-                              fmt::format("lines {} to {} are not in \"{}\", which has {} lines", first,
-                                          *end == static_cast<std::size_t>(-1) ? std::string("the end")
-                                                                                : std::to_string(*end),
-                                          path, lines.size()));
-    }
-    std::string content;
-    if (first == 1 && last == lines.size()) {
-      content = file->content;
-    } else {
-      for (std::size_t i = first; i <= last; ++i) {
-        content += lines[i - 1];
-      }
+    const auto last = *end == k_to_the_end ? std::nullopt : std::optional<std::size_t>(*end);
+    auto range = fs::select_lines(file->content, *start, last, path);
+    if (!range.ok()) {
+      return fs::step_failure(context, k_kind, range.error().message);
     }
     Value outputs = Value::object();
     outputs["path"] = path;
-    outputs["content"] = content;
-    outputs["lines"] = lines.size();
+    outputs["content"] = range->content;
+    outputs["lines"] = range->total;
     outputs["bytes"] = file->content.size();
-    outputs["start_line"] = lines.empty() ? 0 : first;
-    outputs["end_line"] = lines.empty() ? 0 : last;
+    outputs["start_line"] = range->first;
+    outputs["end_line"] = range->last;
     outputs["sha256"] = engine::sha256_hex(file->content);
     return StepResult::success(std::move(outputs));
   }

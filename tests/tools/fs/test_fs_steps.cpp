@@ -51,6 +51,17 @@ TEST_CASE("fs.read: a line range; an end past the file is clamped") {
   CHECK(result.error == "fs.read: lines 9 to the end are not in \"a.txt\", which has 4 lines");
 }
 
+TEST_CASE("fs.read: an empty file") {
+  ScratchDir dir;
+  dir.write("empty.txt", "");
+  TestContext context(dir, Value{{"path", "empty.txt"}});
+  const auto result = tools::make_fs_read_kind()->execute(context);
+  REQUIRE(result.succeeded);
+  CHECK(result.outputs["content"] == "");
+  CHECK(result.outputs["lines"] == 0);
+  CHECK(result.outputs["start_line"] == 0);
+}
+
 TEST_CASE("fs.read: refusals are one line with the kind, not retried") {
   ScratchDir dir;
   dir.write("big.txt", std::string(100, 'x'));
