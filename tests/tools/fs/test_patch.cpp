@@ -133,6 +133,26 @@ TEST_CASE("/dev/null creates and deletes files") {
         "cannot create new/file.txt: it already exists; the file is unchanged");
 }
 
+TEST_CASE("a diff with different old and new names renames the file") {
+  Fixture f;
+  f.dir.write("old.txt", "a\nb\n");
+  auto outcome = apply_diff(f.workspace, "--- a/old.txt\n+++ b/new.txt\n@@ -1,2 +1,2 @@\n a\n-b\n+B\n");
+  REQUIRE(outcome.ok());
+  CHECK(outcome->files == std::vector<std::string>{"old.txt", "new.txt"});
+  CHECK(outcome->created == std::vector<std::string>{"new.txt"});
+  CHECK(outcome->deleted == std::vector<std::string>{"old.txt"});
+  CHECK(read_file(f.dir / "new.txt") == "a\nB\n");
+  CHECK_FALSE(stdfs::exists(f.dir / "old.txt"));
+}
+
+TEST_CASE("a diff into .git is refused") {
+  Fixture f;
+  f.dir.write(".git/config", "[core]\n");
+  CHECK(error_of(apply_diff(f.workspace, "--- a/.git/config\n+++ b/.git/config\n@@ -1 +1 @@\n-[core]\n+[x]\n")) ==
+        "refused \".git/config\": it is inside .git; the repository changes through the git step kinds, not file "
+        "writes; the file is unchanged");
+}
+
 TEST_CASE("a diff for a file that does not exist") {
   Fixture f;
   CHECK(error_of(apply_diff(f.workspace, "--- a/nope.c\n+++ b/nope.c\n@@ -1 +1 @@\n-a\n+b\n")) ==

@@ -214,6 +214,16 @@ TEST_CASE("sandbox: the workspace is writable, the rest and .git are not, no net
   // next to the workspace lands in the sandbox's own /tmp, never on the host.
   (void)policy.run(fmt::format("echo pwned > {}", (dir / "outside.txt").string()), cancel);
   CHECK_FALSE(stdfs::exists(dir / "outside.txt"));
+  // A directory the host can write, outside the workspace and outside /tmp.
+  std::string host_dir_template = "/var/tmp/automata-sandbox-XXXXXX";
+  if (::mkdtemp(host_dir_template.data()) != nullptr) {
+    const stdfs::path host_dir = host_dir_template;
+    auto host = policy.run(fmt::format("echo pwned > {}/x.txt", host_dir.string()), cancel);
+    CHECK(host.exit_code != 0);
+    CHECK(host.err.find("Read-only file system") != std::string::npos);
+    CHECK_FALSE(stdfs::exists(host_dir / "x.txt"));
+    stdfs::remove_all(host_dir);
+  }
   auto etc = policy.run("touch /etc/automata-sandbox-test", cancel);
   CHECK(etc.exit_code != 0);
   CHECK_FALSE(stdfs::exists("/etc/automata-sandbox-test"));
