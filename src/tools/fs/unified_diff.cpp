@@ -223,8 +223,6 @@ Result<std::vector<FileDiff>> parse_unified_diff(std::string_view text) {
 
 Result<std::string> apply_hunks(std::string_view content, const std::vector<Hunk>& hunks, std::string_view path) {
   auto lines = split_lines(content);
-  // A hunk that adds after a last line without a newline needs one there:
-  // diff says so with "\ No newline" on the old side, which matching checks.
   long shift = 0;           // lines added minus removed by earlier hunks
   std::size_t floor = 0;    // hunks apply in order and do not overlap
   for (std::size_t h = 0; h < hunks.size(); ++h) {

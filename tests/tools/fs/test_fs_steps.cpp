@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "engine/hash.hpp"
+#include "engine/loader.hpp"
 #include "support/scratch.hpp"
 #include "support/test_step_context.hpp"
 #include "tools/registry.hpp"
@@ -165,6 +166,23 @@ TEST_CASE("the fs kinds are registered and declare their parameters") {
   const auto mode = std::find_if(write_params.begin(), write_params.end(), [](const ParamSpec& p) { return p.name == "mode"; });
   REQUIRE(mode != write_params.end());
   CHECK(mode->choices == std::vector<std::string>{"overwrite", "create", "append"});
+}
+
+TEST_CASE("validate checks fs parameters against their specs") {
+  const auto kinds = tools::builtin_step_kinds();
+  const auto outcome = load_workflow("wf.yaml",
+                                     "steps:\n"
+                                     "  w: {uses: fs.write, with: {path: a.txt, content: x, mode: crate}}\n"
+                                     "  r: {uses: fs.read, with: {max_bytes: lots}}\n",
+                                     kinds);
+  CHECK_FALSE(outcome.ok());
+  INFO(outcome.rendered);
+  CHECK(outcome.rendered.find("wf.yaml:2:55: parameter 'mode' of step 'w' must be one of overwrite, create, append, "
+                              "got 'crate' (did you mean 'create'?)\n") != std::string::npos);
+  CHECK(outcome.rendered.find("wf.yaml:3:13: step kind 'fs.read' needs parameter 'path' in 'with': the file, "
+                              "relative to the workspace\n") != std::string::npos);
+  CHECK(outcome.rendered.find("wf.yaml:3:29: parameter 'max_bytes' of step 'r' must be a whole number, got 'lots'\n") !=
+        std::string::npos);
 }
 
 }  // TEST_SUITE
