@@ -143,6 +143,12 @@ std::optional<std::string> sweeping_target(const std::string& target) {
   if (path == "/" || path == "/*" || path == "/." || path.empty()) {
     return std::string("the root filesystem");
   }
+  // "$DIR/" and "${DIR}/*" are the root when DIR is empty or unset (the
+  // Steam installer bug); `target` still has its trailing "/" or "/*".
+  static const std::regex k_variable_root(R"(^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/\*?$)");
+  if (std::regex_match(target, k_variable_root) && path != "$HOME" && path != "${HOME}") {
+    return fmt::format("the root filesystem if {} is empty", path);
+  }
   if (path == "~" || path == "$HOME" || path == "${HOME}" || path == "~/*" || path == "$HOME/*") {
     return std::string("the home directory");
   }

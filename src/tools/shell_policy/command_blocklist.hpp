@@ -7,7 +7,9 @@
 //
 // Quoted text given to a command that does not run it is data and allowed:
 // `echo "rm -rf /"` and `git commit -m "fix rm -rf / guard"` pass, while
-// `bash -c "rm -rf /"` is refused. This list is a guard against accidents,
+// `bash -c "rm -rf /"` is refused. Two places where text is refused although
+// it might only be printed: heredoc bodies, and a fork bomb anywhere in the
+// line (`echo ':(){ :|:& };:'`). This list is a guard against accidents,
 // not a sandbox: `$X` is not expanded, so the sandbox remains the second layer.
 #include <optional>
 #include <string>

@@ -36,6 +36,10 @@ TEST_CASE("rm -rf of home and system directories; --no-preserve-root") {
   CHECK(reason("rm -rf \"$HOME\"/*") == "deletes the home directory");
   CHECK(reason("rm -rf /usr") == "deletes the system directory /usr");
   CHECK(reason("rm -rf /etc/") == "deletes the system directory /etc");
+  CHECK(reason("rm -rf $BUILD_DIR/") == "deletes the root filesystem if $BUILD_DIR is empty");
+  CHECK(reason("rm -rf \"${OUT}\"/*") == "deletes the root filesystem if ${OUT} is empty");
+  CHECK(reason("rm -rf $BUILD_DIR/obj") == "(allowed)");
+  CHECK(reason("rm -rf \"$BUILD_DIR\"") == "(allowed)");
   CHECK(reason("rm -rf ..") == "deletes the directory above the working directory");
   CHECK(reason("rm --no-preserve-root -r x") == "--no-preserve-root removes rm's guard for the root filesystem");
 }
@@ -130,6 +134,11 @@ TEST_CASE("downloaded scripts piped to a shell") {
   CHECK(reason("curl -fsSL https://x.sh -o install.sh") == "(allowed)");
   CHECK(reason("curl -s https://api | jq .") == "(allowed)");
   CHECK(reason("V=$(curl -s https://x/version); python3 build.py") == "(allowed)");
+}
+
+TEST_CASE("documented over-refusals: heredoc bodies and quoted fork bombs") {
+  CHECK(reason("cat <<EOF > notes.md\nrm -rf /\nEOF") == "deletes the root filesystem");
+  CHECK(reason("echo ':(){ :|:& };:'") == "a fork bomb: it starts processes until the machine stops responding");
 }
 
 TEST_CASE("command_words: quotes removed, pipelines and redirects split") {
