@@ -44,8 +44,12 @@ class FsPatchKind final : public engine::StepKind {
         {"search", ParamType::string, false, "text that occurs exactly once in the file", nullptr, {}},
         {"replace", ParamType::string, false, "what replaces the search text", "", {}},
         {"blocks", ParamType::list, false, "several {search, replace} edits, applied in order", nullptr, {}},
-        {"max_bytes", ParamType::integer, false, "refuse larger files",
-         static_cast<long long>(fs::k_default_max_read_bytes), {}},
+        {"max_bytes",
+         ParamType::integer,
+         false,
+         "refuse larger files",
+         static_cast<long long>(fs::k_default_max_read_bytes),
+         {}},
         fs::k_workspace_param};
     return k_params;
   }

@@ -23,7 +23,12 @@ class FsReadKind final : public engine::StepKind {
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = {
         {"path", ParamType::string, true, "the file, relative to the workspace", nullptr, {}},
-        {"max_bytes", ParamType::integer, false, "refuse larger files", static_cast<long long>(fs::k_default_max_read_bytes), {}},
+        {"max_bytes",
+         ParamType::integer,
+         false,
+         "refuse larger files",
+         static_cast<long long>(fs::k_default_max_read_bytes),
+         {}},
         {"start_line", ParamType::integer, false, "first line to return (1-based)", nullptr, {}},
         {"end_line", ParamType::integer, false, "last line to return (inclusive)", nullptr, {}},
         fs::k_workspace_param};

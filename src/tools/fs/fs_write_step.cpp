@@ -28,7 +28,11 @@ class FsWriteKind final : public engine::StepKind {
     static const std::vector<ParamSpec> k_params = {
         {"path", ParamType::string, true, "the file, relative to the workspace", nullptr, {}},
         {"content", ParamType::string, true, "the text to write", nullptr, {}},
-        {"mode", ParamType::string, false, "overwrite, create (refuses an existing file) or append", "overwrite",
+        {"mode",
+         ParamType::string,
+         false,
+         "overwrite, create (refuses an existing file) or append",
+         "overwrite",
          {"overwrite", "create", "append"}},
         {"create_dirs", ParamType::boolean, false, "create missing parent directories", false, {}},
         fs::k_workspace_param};

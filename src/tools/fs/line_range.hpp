@@ -9,7 +9,7 @@
 namespace automata::tools::fs {
 
 struct LineRange {
-  std::string content;  // the lines, with their newlines
+  std::string content;    // the lines, with their newlines
   std::size_t first = 0;  // 1-based, inclusive; 0 for an empty text
   std::size_t last = 0;
   std::size_t total = 0;  // lines in the whole text

@@ -156,23 +156,23 @@ Result<PatchOutcome> apply_diff(const Workspace& workspace, std::string_view dif
     hunks += file.hunks.size();
     if (deleting) {
       if (!after.value().empty()) {
-        return with_suffix(Error::failed(fmt::format(
-                               "cannot delete {}: the diff removes only part of it ({} bytes would be left)", source,
-                               after.value().size())),
-                           count);
+        return with_suffix(
+            Error::failed(fmt::format("cannot delete {}: the diff removes only part of it ({} bytes would be left)",
+                                      source, after.value().size())),
+            count);
       }
       record(plan, source, resolved.value(), before.value(), std::nullopt);
       continue;
     }
-    if (file.new_path != file.old_path && !creating) {
+    Result<ResolvedPath> target = creating ? resolved : workspace.resolve_for_write(file.new_path);
+    if (!target.ok()) {
+      return with_suffix(target.error(), count);
+    }
+    if (target.value().relative != resolved.value().relative) {
       // A rename: the old file goes, the new one must not exist.
-      auto target = workspace.resolve_for_write(file.new_path);
-      if (!target.ok()) {
-        return with_suffix(target.error(), count);
-      }
       if (target.value().exists || find_planned(plan, target.value().relative.string())) {
-        return with_suffix(Error::failed(fmt::format("cannot rename {} to {}: {} already exists", source,
-                                                     file.new_path, file.new_path)),
+        return with_suffix(Error::failed(fmt::format("cannot rename {} to {}: {} already exists", source, file.new_path,
+                                                     file.new_path)),
                            count);
       }
       record(plan, source, resolved.value(), before.value(), std::nullopt);

@@ -58,8 +58,8 @@ Result<std::string> apply_search_replace(std::string_view content, const std::ve
   for (std::size_t b = 0; b < blocks.size(); ++b) {
     const auto& block = blocks[b];
     if (block.search.empty()) {
-      return Error::failed(fmt::format("block {} of {}: the search text is empty; quote the lines to replace", b + 1,
-                                       path));
+      return Error::failed(
+          fmt::format("block {} of {}: the search text is empty; quote the lines to replace", b + 1, path));
     }
     std::vector<std::size_t> offsets;
     for (auto at = text.find(block.search); at != std::string::npos; at = text.find(block.search, at + 1)) {

@@ -7,7 +7,8 @@ namespace automata::tools::fs {
 Result<Workspace> step_workspace(const engine::StepContext& context) {
   const Value& params = context.params();
   std::filesystem::path root = context.working_directory();
-  if (const auto it = params.find("workspace"); it != params.end() && it->is_string() && !it->get<std::string>().empty()) {
+  if (const auto it = params.find("workspace");
+      it != params.end() && it->is_string() && !it->get<std::string>().empty()) {
     root = root / it->get<std::string>();
   }
   return Workspace::open(root);

@@ -11,8 +11,9 @@
 namespace automata::tools::fs {
 
 inline const engine::ParamSpec k_workspace_param{
-    "workspace", engine::ParamType::string, false,
-    "the directory the paths are confined to (default: the step's working directory)", nullptr, {}};
+    "workspace", engine::ParamType::string,
+    false,       "the directory the paths are confined to (default: the step's working directory)",
+    nullptr,     {}};
 
 // The `workspace` parameter resolved against the working directory.
 Result<Workspace> step_workspace(const engine::StepContext& context);

@@ -90,8 +90,7 @@ std::string mismatch_at(const std::vector<Line>& lines, std::size_t at, const st
   for (std::size_t i = 0; i < wanted.size(); ++i) {
     const std::size_t number = at + i + 1;
     if (at + i >= lines.size()) {
-      return fmt::format("line {} expected {}, but the file has only {} lines", number, shown(wanted[i]),
-                         lines.size());
+      return fmt::format("line {} expected {}, but the file has only {} lines", number, shown(wanted[i]), lines.size());
     }
     if (lines[at + i] != wanted[i]) {
       const Line& found = lines[at + i];
@@ -159,8 +158,8 @@ Result<std::vector<FileDiff>> parse_unified_diff(std::string_view text) {
     }
     const auto header = parse_hunk_header(line);
     if (!header) {
-      return Error::failed(fmt::format("diff line {}: malformed hunk header \"{}\"; expected \"@@ -l,s +l,s @@\"",
-                                       i + 1, line));
+      return Error::failed(
+          fmt::format("diff line {}: malformed hunk header \"{}\"; expected \"@@ -l,s +l,s @@\"", i + 1, line));
     }
     if (files.empty()) {
       files.emplace_back();  // bare hunks: the caller names the file
@@ -179,8 +178,8 @@ Result<std::vector<FileDiff>> parse_unified_diff(std::string_view text) {
       } else if (current[0] == ' ') {
         hunk.old_lines.push_back(text_line);
         hunk.new_lines.push_back(text_line);
-      } else if (current[0] == '-' && !(starts_with(current, "--- ") && i + 1 < lines.size() &&
-                                        starts_with(body(i + 1), "+++ "))) {
+      } else if (current[0] == '-' &&
+                 !(starts_with(current, "--- ") && i + 1 < lines.size() && starts_with(body(i + 1), "+++ "))) {
         hunk.old_lines.push_back(text_line);
       } else if (current[0] == '+') {
         hunk.new_lines.push_back(text_line);
@@ -223,8 +222,8 @@ Result<std::vector<FileDiff>> parse_unified_diff(std::string_view text) {
 
 Result<std::string> apply_hunks(std::string_view content, const std::vector<Hunk>& hunks, std::string_view path) {
   auto lines = split_lines(content);
-  long shift = 0;           // lines added minus removed by earlier hunks
-  std::size_t floor = 0;    // hunks apply in order and do not overlap
+  long shift = 0;         // lines added minus removed by earlier hunks
+  std::size_t floor = 0;  // hunks apply in order and do not overlap
   for (std::size_t h = 0; h < hunks.size(); ++h) {
     const Hunk& hunk = hunks[h];
     const auto stated_raw = static_cast<long>(hunk.old_start == 0 ? 0 : hunk.old_start - 1) + shift;
@@ -248,8 +247,8 @@ Result<std::string> apply_hunks(std::string_view content, const std::vector<Hunk
     }
     if (!found) {
       const std::size_t at = std::min(stated, lines.size());
-      return Error::failed(fmt::format("hunk {} of {} does not apply: {}", h + 1, path,
-                                       mismatch_at(lines, at, hunk.old_lines)));
+      return Error::failed(
+          fmt::format("hunk {} of {} does not apply: {}", h + 1, path, mismatch_at(lines, at, hunk.old_lines)));
     }
     const auto begin = lines.begin() + static_cast<long>(*found);
     lines.erase(begin, begin + static_cast<long>(hunk.old_lines.size()));

@@ -19,7 +19,7 @@ namespace automata::tools::fs {
 using Line = std::string;
 
 struct Hunk {
-  std::size_t old_start = 0;  // 1-based line the hunk says it starts at (0: empty old side)
+  std::size_t old_start = 0;    // 1-based line the hunk says it starts at (0: empty old side)
   std::vector<Line> old_lines;  // context and removed lines, in order
   std::vector<Line> new_lines;  // context and added lines, in order
 };

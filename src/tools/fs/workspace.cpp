@@ -55,9 +55,7 @@ class UniqueFd {
 
 std::string in_quotes(std::string_view path) { return fmt::format("\"{}\"", path); }
 
-bool starts_with_dotdot(const stdfs::path& relative) {
-  return !relative.empty() && *relative.begin() == "..";
-}
+bool starts_with_dotdot(const stdfs::path& relative) { return !relative.empty() && *relative.begin() == ".."; }
 
 // Components of a lexically normal relative path, without "" and ".".
 std::vector<stdfs::path> components(const stdfs::path& relative) {
@@ -75,7 +73,7 @@ std::vector<stdfs::path> components(const stdfs::path& relative) {
 // Walking by descriptors means a component swapped for a symlink after
 // resolve() is refused (ELOOP/ENOTDIR) rather than followed out.
 Result<UniqueFd> open_directory_beneath(const stdfs::path& root, const stdfs::path& relative, bool create,
-                                        std::string_view shown_path) {
+                                        std::string_view action, std::string_view shown_path) {
   UniqueFd current(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!current.valid()) {
     return Error::failed(fmt::format("cannot open the workspace {}: {}", root.string(), std::strerror(errno)));
@@ -86,7 +84,7 @@ Result<UniqueFd> open_directory_beneath(const stdfs::path& root, const stdfs::pa
     int fd = ::openat(current.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && create) {
       if (::mkdirat(current.get(), part.c_str(), 0777) != 0 && errno != EEXIST) {
-        return Error::failed(fmt::format("cannot write {}: cannot create directory {}: {}", in_quotes(shown_path),
+        return Error::failed(fmt::format("cannot {} {}: cannot create directory {}: {}", action, in_quotes(shown_path),
                                          in_quotes(walked.string()), std::strerror(errno)));
       }
       fd = ::openat(current.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -94,12 +92,13 @@ Result<UniqueFd> open_directory_beneath(const stdfs::path& root, const stdfs::pa
     if (fd < 0) {
       const int error = errno;
       if (error == ENOENT) {
-        return Error::failed(fmt::format("cannot write {}: directory {} does not exist; set create_dirs to create it",
-                                         in_quotes(shown_path), in_quotes(walked.string())));
+        return Error::failed(fmt::format("cannot {} {}: directory {} does not exist{}", action, in_quotes(shown_path),
+                                         in_quotes(walked.string()),
+                                         action == "write" ? "; set create_dirs to create it" : ""));
       }
       if (error == ELOOP || error == ENOTDIR) {
-        return Error::failed(fmt::format("refused {}: {} is not a directory (or became a symlink)", in_quotes(shown_path),
-                                         in_quotes(walked.string())));
+        return Error::failed(fmt::format("refused {}: {} is not a directory (or became a symlink)",
+                                         in_quotes(shown_path), in_quotes(walked.string())));
       }
       return Error::failed(
           fmt::format("cannot open directory {}: {}", in_quotes(walked.string()), std::strerror(error)));
@@ -238,9 +237,9 @@ Result<ResolvedPath> Workspace::resolve_for_write(std::string_view path) const {
     return Error::failed(fmt::format("refused {}: it is the workspace root, not a file", in_quotes(path)));
   }
   if (m_protect_git && *resolved.relative.begin() == ".git") {
-    return Error::failed(fmt::format(
-        "refused {}: it is inside .git; the repository changes through the git step kinds, not file writes",
-        in_quotes(path)));
+    return Error::failed(
+        fmt::format("refused {}: it is inside .git; the repository changes through the git step kinds, not file writes",
+                    in_quotes(path)));
   }
   return resolved;
 }
@@ -250,7 +249,7 @@ Result<TextFile> Workspace::read_text(std::string_view path, std::size_t max_byt
   if (!resolved.exists) {
     return Error::failed(fmt::format("cannot read {}: no such file", in_quotes(path)));
   }
-  TRY_ASSIGN(auto dir, open_directory_beneath(m_root, resolved.relative.parent_path(), false, path));
+  TRY_ASSIGN(auto dir, open_directory_beneath(m_root, resolved.relative.parent_path(), false, "read", path));
   if (resolved.relative.empty()) {
     return Error::failed(fmt::format("cannot read {}: it is a directory, not a file", in_quotes(path)));
   }
@@ -296,10 +295,11 @@ Result<WriteOutcome> Workspace::write_text(std::string_view path, std::string_vi
                                            const WriteOptions& options) const {
   TRY_ASSIGN(const auto resolved, resolve_for_write(path));
   if (auto problem = text_problem(content)) {
-    return Error::failed(fmt::format("refused to write {}: the content {}; file tools handle text only", in_quotes(path),
-                                     *problem));
+    return Error::failed(
+        fmt::format("refused to write {}: the content {}; file tools handle text only", in_quotes(path), *problem));
   }
-  TRY_ASSIGN(auto dir, open_directory_beneath(m_root, resolved.relative.parent_path(), options.create_dirs, path));
+  TRY_ASSIGN(auto dir,
+             open_directory_beneath(m_root, resolved.relative.parent_path(), options.create_dirs, "write", path));
   const auto name = resolved.relative.filename();
 
   std::string whole(content);
@@ -318,8 +318,8 @@ Result<WriteOutcome> Workspace::write_text(std::string_view path, std::string_vi
       return Error::failed(fmt::format("refused {}: not a regular file (a device, FIFO or socket)", in_quotes(path)));
     }
     if (options.mode == WriteMode::create) {
-      return Error::failed(fmt::format(
-          "cannot create {}: it already exists; use mode overwrite or append to change it", in_quotes(path)));
+      return Error::failed(fmt::format("cannot create {}: it already exists; use mode overwrite or append to change it",
+                                       in_quotes(path)));
     }
     mode = info.st_mode & 07777;
     if (options.mode == WriteMode::append) {
@@ -381,8 +381,8 @@ Result<WriteOutcome> Workspace::write_text(std::string_view path, std::string_vi
   if (error != 0) {
     ::unlinkat(dir.get(), temp.c_str(), 0);
     if (error == EEXIST) {
-      return Error::failed(fmt::format(
-          "cannot create {}: it already exists; use mode overwrite or append to change it", in_quotes(path)));
+      return Error::failed(fmt::format("cannot create {}: it already exists; use mode overwrite or append to change it",
+                                       in_quotes(path)));
     }
     return Error::failed(fmt::format("cannot write {}: {}", in_quotes(path), std::strerror(error)));
   }
@@ -392,7 +392,7 @@ Result<WriteOutcome> Workspace::write_text(std::string_view path, std::string_vi
 
 Result<void> Workspace::remove_file(std::string_view path) const {
   TRY_ASSIGN(const auto resolved, resolve_for_write(path));
-  TRY_ASSIGN(auto dir, open_directory_beneath(m_root, resolved.relative.parent_path(), false, path));
+  TRY_ASSIGN(auto dir, open_directory_beneath(m_root, resolved.relative.parent_path(), false, "delete", path));
   const auto name = resolved.relative.filename();
   struct stat info {};
   if (::fstatat(dir.get(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {

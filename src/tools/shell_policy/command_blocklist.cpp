@@ -88,8 +88,19 @@ const Wrapper* find_wrapper(const std::string& name) {
       {"ionice", {"-n", "-c", "-p"}},
       {"timeout", {"-s", "-k", "--signal", "--kill-after"}},
       {"xargs", {"-I", "-n", "-P", "-d", "-L", "-E", "-s", "-a", "--delimiter", "--max-args"}},
-      {"command", {}}, {"builtin", {}}, {"exec", {}}, {"nohup", {}}, {"time", {}}, {"setsid", {}},
-      {"stdbuf", {}}, {"unbuffer", {}}, {"then", {}}, {"do", {}}, {"else", {}}, {"if", {}}, {"while", {}},
+      {"command", {}},
+      {"builtin", {}},
+      {"exec", {}},
+      {"nohup", {}},
+      {"time", {}},
+      {"setsid", {}},
+      {"stdbuf", {}},
+      {"unbuffer", {}},
+      {"then", {}},
+      {"do", {}},
+      {"else", {}},
+      {"if", {}},
+      {"while", {}},
       {"until", {}}};
   for (const auto& wrapper : k_wrappers) {
     if (wrapper.name == name) {
@@ -155,9 +166,9 @@ std::optional<std::string> sweeping_target(const std::string& target) {
   if (path == ".." || path == "../*") {
     return std::string("the directory above the working directory");
   }
-  static const std::array<std::string_view, 16> k_system = {"/bin", "/boot", "/dev", "/etc", "/home", "/lib",
+  static const std::array<std::string_view, 16> k_system = {"/bin",   "/boot",  "/dev", "/etc",  "/home", "/lib",
                                                             "/lib32", "/lib64", "/opt", "/proc", "/root", "/sbin",
-                                                            "/srv", "/sys", "/usr", "/var"};
+                                                            "/srv",   "/sys",   "/usr", "/var"};
   if (std::find(k_system.begin(), k_system.end(), path) != k_system.end()) {
     return fmt::format("the system directory {}", path);
   }
@@ -165,7 +176,8 @@ std::optional<std::string> sweeping_target(const std::string& target) {
 }
 
 bool is_disk_device(const std::string& path) {
-  static const std::regex k_disk(R"(^/dev/(sd[a-z]|nvme[0-9]|hd[a-z]|vd[a-z]|xvd[a-z]|mmcblk[0-9]|md[0-9]|dm-[0-9]|loop[0-9]|disk/|mapper/))");
+  static const std::regex k_disk(
+      R"(^/dev/(sd[a-z]|nvme[0-9]|hd[a-z]|vd[a-z]|xvd[a-z]|mmcblk[0-9]|md[0-9]|dm-[0-9]|loop[0-9]|disk/|mapper/))");
   return std::regex_search(path, k_disk);
 }
 

@@ -51,7 +51,8 @@ class Splitter {
       add_substitution(balanced(')'));
     } else if (c == '>') {
       // "2>" and ">&": the fd number is not a word of the command.
-      if (!m_word.empty() && std::all_of(m_word.begin(), m_word.end(), [](char d) { return std::isdigit(static_cast<unsigned char>(d)); })) {
+      if (!m_word.empty() && std::all_of(m_word.begin(), m_word.end(),
+                                         [](char d) { return std::isdigit(static_cast<unsigned char>(d)); })) {
         m_word.clear();
         m_in_word = false;
       }

@@ -13,8 +13,8 @@
 namespace automata::tools::shell_policy {
 
 struct SimpleCommand {
-  std::vector<std::string> words;      // argv, quotes removed
-  std::vector<std::string> redirects;  // targets of >, >>, >|, &>, N>
+  std::vector<std::string> words;          // argv, quotes removed
+  std::vector<std::string> redirects;      // targets of >, >>, >|, &>, N>
   std::vector<std::string> substitutions;  // inner text of those in this command's words
 };
 

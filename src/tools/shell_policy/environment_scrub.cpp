@@ -10,8 +10,8 @@ bool looks_secret(std::string_view name) {
   std::string upper(name);
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  static constexpr std::array<std::string_view, 6> k_words = {"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD",
-                                                              "CREDENTIAL"};
+  static constexpr std::array<std::string_view, 6> k_words = {"KEY",      "TOKEN",  "SECRET",
+                                                              "PASSWORD", "PASSWD", "CREDENTIAL"};
   return std::any_of(k_words.begin(), k_words.end(),
                      [&](std::string_view word) { return upper.find(word) != std::string::npos; });
 }

@@ -57,12 +57,14 @@ std::vector<std::string> sandbox_argv(const std::filesystem::path& workspace, co
   const std::string root = workspace.string();
   // Order matters: later mounts go on top of earlier ones, so the workspace
   // is bound after the private /tmp that may contain it.
+  // clang-format off
   std::vector<std::string> args = {find_bwrap().value_or("bwrap").string(),
                                    "--ro-bind", "/", "/",
                                    "--dev", "/dev",
                                    "--proc", "/proc",
                                    "--tmpfs", "/tmp",
                                    "--bind", root, root};
+  // clang-format on
   std::error_code ignored;
   if (root != "/" && std::filesystem::exists(workspace / ".git", ignored)) {
     const std::string git = (workspace / ".git").string();

@@ -68,8 +68,7 @@ CommandResult ShellPolicy::run(std::string_view command, const engine::CancelTok
         }
       },
       cancel);
-  result.duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   if (!outcome.spawn_error.empty()) {
     result.refused = fmt::format("shell: cannot run \"{}\": {}", shown(command), outcome.spawn_error);
     result.exit_code = outcome.exit_code;

@@ -78,7 +78,8 @@ TEST_CASE("fs.read: refusals are one line with the kind, not retried") {
 
 TEST_CASE("fs.write: outputs path, bytes, created; mode create refuses an existing file") {
   ScratchDir dir;
-  TestContext context(dir, Value{{"path", "out/a.txt"}, {"content", "hi\n"}, {"mode", "create"}, {"create_dirs", true}});
+  TestContext context(dir,
+                      Value{{"path", "out/a.txt"}, {"content", "hi\n"}, {"mode", "create"}, {"create_dirs", true}});
   auto result = tools::make_fs_write_kind()->execute(context);
   REQUIRE(result.succeeded);
   CHECK(result.outputs == Value{{"path", "out/a.txt"}, {"bytes", 3}, {"created", true}});
@@ -163,7 +164,8 @@ TEST_CASE("the fs kinds are registered and declare their parameters") {
     CHECK_FALSE(kinds.find(name)->params().empty());
   }
   const auto& write_params = kinds.find("fs.write")->params();
-  const auto mode = std::find_if(write_params.begin(), write_params.end(), [](const ParamSpec& p) { return p.name == "mode"; });
+  const auto mode =
+      std::find_if(write_params.begin(), write_params.end(), [](const ParamSpec& p) { return p.name == "mode"; });
   REQUIRE(mode != write_params.end());
   CHECK(mode->choices == std::vector<std::string>{"overwrite", "create", "append"});
 }
