@@ -89,6 +89,24 @@ Result<void> commit(const Workspace& workspace, const std::vector<PlannedChange>
   return {};
 }
 
+// "a/x.c" is read as x.c (git's prefix) unless only a/x.c exists.
+void use_path_as_written(const Workspace& workspace, FileDiff& file) {
+  if (file.old_path.empty() || file.old_as_written == file.old_path) {
+    return;
+  }
+  const auto exists = [&](const std::string& path) {
+    auto resolved = workspace.resolve(path);
+    return resolved.ok() && resolved->exists;
+  };
+  if (exists(file.old_path) || !exists(file.old_as_written)) {
+    return;
+  }
+  if (file.new_path == file.old_path) {
+    file.new_path = file.old_as_written;
+  }
+  file.old_path = file.old_as_written;
+}
+
 PatchOutcome outcome_of(const std::vector<PlannedChange>& plan, std::size_t hunks) {
   PatchOutcome outcome;
   outcome.hunks = hunks;
@@ -127,6 +145,10 @@ Result<PatchOutcome> apply_diff(const Workspace& workspace, std::string_view dif
     file.new_path = deleting ? std::string() : std::string(path);
   } else if (files[0].old_path.empty() && files[0].new_path.empty()) {
     return Error::failed("the diff names no file (no ---/+++ lines); give path; no file was changed");
+  } else {
+    for (auto& file : files) {
+      use_path_as_written(workspace, file);
+    }
   }
 
   std::vector<PlannedChange> plan;

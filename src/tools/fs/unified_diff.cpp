@@ -10,8 +10,8 @@ namespace {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-// "a/src/x.cpp\t2024-01-01 ..." -> "src/x.cpp"; "/dev/null" -> "".
-std::string header_path(std::string_view rest) {
+// "a/src/x.cpp\t2024-01-01 ..." -> "src/x.cpp" (or "a/src/x.cpp" unstripped); "/dev/null" -> "".
+std::string header_path(std::string_view rest, bool strip_prefix) {
   if (const auto tab = rest.find('\t'); tab != std::string_view::npos) {
     rest = rest.substr(0, tab);
   }
@@ -24,7 +24,7 @@ std::string header_path(std::string_view rest) {
   if (rest == "/dev/null") {
     return {};
   }
-  if (starts_with(rest, "a/") || starts_with(rest, "b/")) {
+  if (strip_prefix && (starts_with(rest, "a/") || starts_with(rest, "b/"))) {
     rest.remove_prefix(2);
   }
   return std::string(rest);
@@ -143,8 +143,9 @@ Result<std::vector<FileDiff>> parse_unified_diff(std::string_view text) {
     const auto line = body(i);
     if (starts_with(line, "--- ") && i + 1 < lines.size() && starts_with(body(i + 1), "+++ ")) {
       FileDiff file;
-      file.old_path = header_path(line.substr(4));
-      file.new_path = header_path(body(i + 1).substr(4));
+      file.old_path = header_path(line.substr(4), true);
+      file.new_path = header_path(body(i + 1).substr(4), true);
+      file.old_as_written = header_path(line.substr(4), false);
       if (file.old_path.empty() && file.new_path.empty()) {
         return Error::failed(fmt::format("diff line {}: both sides are /dev/null", i + 1));
       }

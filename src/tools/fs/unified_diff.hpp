@@ -27,6 +27,9 @@ struct Hunk {
 struct FileDiff {
   std::string old_path;  // "" for /dev/null (a new file)
   std::string new_path;  // "" for /dev/null (a deleted file)
+  // old_path with an "a/" prefix kept: a diff without prefixes of a file in a
+  // directory named "a" (used when old_path does not exist and this does).
+  std::string old_as_written;
   std::vector<Hunk> hunks;
   // The path the diff changes (new_path unless the file is deleted).
   const std::string& path() const { return new_path.empty() ? old_path : new_path; }

@@ -49,6 +49,14 @@ TEST_CASE("a git diff applies; a/ b/ prefixes, index lines and headings are tole
   CHECK(read_file(f.dir / "src/main.cpp") == "int main() {\n  int x = 10;\n  int y = 2;\n  return x + y;\n}\n");
 }
 
+TEST_CASE("a diff without prefixes of a file in a directory named a") {
+  Fixture f;
+  f.dir.write("a/x.txt", "old\n");
+  REQUIRE(apply_diff(f.workspace, "--- a/x.txt\n+++ a/x.txt\n@@ -1 +1 @@\n-old\n+new\n").ok());
+  CHECK(read_file(f.dir / "a/x.txt") == "new\n");
+  CHECK_FALSE(stdfs::exists(f.dir / "x.txt"));
+}
+
 TEST_CASE("hunk line numbers slightly off are found nearby") {
   Fixture f;
   f.dir.write("a.txt", "one\ntwo\nthree\nfour\nfive\nsix\n");
