@@ -55,8 +55,10 @@ std::string nearest_line(std::string_view content, std::string_view search) {
 Result<std::string> apply_search_replace(std::string_view content, const std::vector<SearchReplace>& blocks,
                                          std::string_view path) {
   std::string text(content);
+  const bool crlf = uses_crlf(content);
   for (std::size_t b = 0; b < blocks.size(); ++b) {
-    const auto& block = blocks[b];
+    // Plain newlines in an edit of a CRLF file mean CRLF.
+    const SearchReplace block = crlf ? SearchReplace{to_crlf(blocks[b].search), to_crlf(blocks[b].replace)} : blocks[b];
     if (block.search.empty()) {
       return Error::failed(
           fmt::format("block {} of {}: the search text is empty; quote the lines to replace", b + 1, path));

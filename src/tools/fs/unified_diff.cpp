@@ -69,6 +69,9 @@ std::string shown(std::string_view line) {
   if (!line.empty() && line.back() == '\n') {
     line.remove_suffix(1);
   }
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
   constexpr std::size_t k_max = 120;
   return line.size() > k_max ? fmt::format("\"{}...\"", line.substr(0, k_max)) : fmt::format("\"{}\"", line);
 }
@@ -126,6 +129,28 @@ std::string join_lines(const std::vector<Line>& lines) {
     content += line;
   }
   return content;
+}
+
+bool uses_crlf(std::string_view content) {
+  std::size_t newlines = 0;
+  std::size_t crlf = 0;
+  for (std::size_t at = content.find('\n'); at != std::string_view::npos; at = content.find('\n', at + 1)) {
+    ++newlines;
+    crlf += at > 0 && content[at - 1] == '\r' ? 1 : 0;
+  }
+  return crlf > 0 && crlf * 2 >= newlines;
+}
+
+std::string to_crlf(std::string_view text) {
+  std::string converted;
+  converted.reserve(text.size() + text.size() / 16);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) {
+      converted += '\r';
+    }
+    converted += text[i];
+  }
+  return converted;
 }
 
 Result<std::vector<FileDiff>> parse_unified_diff(std::string_view text) {
@@ -223,10 +248,18 @@ Result<std::vector<FileDiff>> parse_unified_diff(std::string_view text) {
 
 Result<std::string> apply_hunks(std::string_view content, const std::vector<Hunk>& hunks, std::string_view path) {
   auto lines = split_lines(content);
+  const bool crlf = uses_crlf(content);
   long shift = 0;         // lines added minus removed by earlier hunks
   std::size_t floor = 0;  // hunks apply in order and do not overlap
   for (std::size_t h = 0; h < hunks.size(); ++h) {
-    const Hunk& hunk = hunks[h];
+    Hunk hunk = hunks[h];
+    if (crlf) {
+      for (auto* side : {&hunk.old_lines, &hunk.new_lines}) {
+        for (auto& line : *side) {
+          line = to_crlf(line);
+        }
+      }
+    }
     const auto stated_raw = static_cast<long>(hunk.old_start == 0 ? 0 : hunk.old_start - 1) + shift;
     const auto stated = static_cast<std::size_t>(std::max<long>(stated_raw, 0));
     std::optional<std::size_t> found;

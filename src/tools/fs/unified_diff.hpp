@@ -42,8 +42,14 @@ Result<std::vector<FileDiff>> parse_unified_diff(std::string_view text);
 std::vector<Line> split_lines(std::string_view content);
 std::string join_lines(const std::vector<Line>& lines);
 
+// Whether most lines of the text end with "\r\n" (a Windows-style file).
+bool uses_crlf(std::string_view content);
+// "\n" line ends that lack a "\r" get one: an edit written with plain
+// newlines (as models write them) applied to a CRLF file.
+std::string to_crlf(std::string_view text);
+
 // Applies the hunks in order to `content`. Each hunk's old lines must match
-// exactly; it is looked for at its stated line first (shifted by what earlier
+// exactly (except that plain newlines match CRLF ones in a CRLF file); it is looked for at its stated line first (shifted by what earlier
 // hunks added or removed), then at the nearest lines around it. Errors name
 // the hunk and the first line that differs at the stated position:
 // `hunk 2 of src/main.cpp does not apply: line 41 expected "int x = 1;", found "int x = 2;"`.

@@ -57,6 +57,15 @@ TEST_CASE("a diff without prefixes of a file in a directory named a") {
   CHECK_FALSE(stdfs::exists(f.dir / "x.txt"));
 }
 
+TEST_CASE("a CRLF file takes diffs and blocks written with plain newlines, and stays CRLF") {
+  Fixture f;
+  f.dir.write("win.txt", "one\r\ntwo\r\nthree\r\n");
+  REQUIRE(apply_diff(f.workspace, "--- a/win.txt\n+++ b/win.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+TWO\n").ok());
+  CHECK(read_file(f.dir / "win.txt") == "one\r\nTWO\r\nthree\r\n");
+  REQUIRE(apply_blocks(f.workspace, "win.txt", {{"TWO\nthree\n", "2\n3\n"}}).ok());
+  CHECK(read_file(f.dir / "win.txt") == "one\r\n2\r\n3\r\n");
+}
+
 TEST_CASE("hunk line numbers slightly off are found nearby") {
   Fixture f;
   f.dir.write("a.txt", "one\ntwo\nthree\nfour\nfive\nsix\n");
