@@ -49,8 +49,9 @@ bool uses_crlf(std::string_view content);
 std::string to_crlf(std::string_view text);
 
 // Applies the hunks in order to `content`. Each hunk's old lines must match
-// exactly (except that plain newlines match CRLF ones in a CRLF file); it is looked for at its stated line first (shifted by what earlier
-// hunks added or removed), then at the nearest lines around it. Errors name
+// exactly (except that plain newlines match CRLF ones in a CRLF file); it is
+// looked for at its stated line first (shifted by what earlier hunks added or
+// removed), then at the nearest lines around it. Errors name
 // the hunk and the first line that differs at the stated position:
 // `hunk 2 of src/main.cpp does not apply: line 41 expected "int x = 1;", found "int x = 2;"`.
 Result<std::string> apply_hunks(std::string_view content, const std::vector<Hunk>& hunks, std::string_view path);
