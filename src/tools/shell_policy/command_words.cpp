@@ -88,7 +88,7 @@ class Splitter {
       m_in_word = true;
       double_quoted();
     } else if (c == '\\') {
-      if (peek(1) != '\n') {
+      if (peek(1) != '\n' && peek(1) != '\0') {
         m_word += peek(1);
         m_in_word = true;
       }

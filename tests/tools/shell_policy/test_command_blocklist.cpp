@@ -141,6 +141,13 @@ TEST_CASE("documented over-refusals: heredoc bodies and quoted fork bombs") {
   CHECK(reason("echo ':(){ :|:& };:'") == "a fork bomb: it starts processes until the machine stops responding");
 }
 
+TEST_CASE("unterminated quotes and a trailing backslash do not break the check") {
+  CHECK(reason("rm -rf / \"unterminated") == "deletes the root filesystem");
+  CHECK(reason("echo 'open") == "(allowed)");
+  CHECK(reason("echo $(unclosed") == "(allowed)");
+  CHECK(reason("ls \\") == "(allowed)");
+}
+
 TEST_CASE("command_words: quotes removed, pipelines and redirects split") {
   const auto line = split_command_line("FOO='a b' cmd \"x y\" 2>err.log | grep -v z > out.txt; echo $(date)");
   REQUIRE(line.pipelines.size() == 2);

@@ -143,6 +143,7 @@ TEST_CASE("a timeout kills the whole process group, background children too") {
   CHECK(result.ran);
   CHECK(result.timed_out);
   CHECK(result.exit_code == 124);
+  CHECK(result.duration >= 300ms);
   const pid_t child = std::stoi(read_file(dir / "child.pid"));
   // The background sleep is reaped by init once killed; give it a moment.
   for (int i = 0; i < 50 && process_alive(child); ++i) {
