@@ -4,6 +4,12 @@
 // too, a private /tmp, no network (--unshare-net: its own loopback only), its
 // own pid namespace (so killing bwrap ends every process inside) and
 // --die-with-parent.
+//
+// Consequences a caller should know: $HOME and caches outside the workspace
+// are read-only (tools that write ~/.cache fail unless pointed elsewhere);
+// git cannot commit inside (its .git is read-only, by design); a workspace
+// under /tmp still works (it is bound on top of the private /tmp), but its
+// neighbours there are not visible.
 #include <filesystem>
 #include <optional>
 #include <string>

@@ -32,7 +32,7 @@ struct ShellPolicyOptions {
 
 struct CommandResult {
   bool ran = false;
-  std::string refused;  // one line when the command did not run ("shell: refused ...")
+  std::string refused;  // one line when it did not run: refused by the policy, or bash could not start
   int exit_code = 0;    // 124 on timeout, 127 when bash could not start
   bool timed_out = false;
   bool cancelled = false;
