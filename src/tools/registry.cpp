@@ -2,14 +2,18 @@
 
 #include "engine/step_kinds_builtin.hpp"
 #include "tools/forge/forge_kinds.hpp"
-#include "tools/http/http_request_step.hpp"
+#include "tools/fs/fs_steps.hpp"
 #include "tools/git/git_kinds.hpp"
+#include "tools/http/http_request_step.hpp"
 #include "tools/shell_step.hpp"
 
 namespace automata::tools {
 
 engine::StepKindRegistry builtin_step_kinds() {
   engine::StepKindRegistry kinds;
+  kinds.add(make_fs_patch_kind());
+  kinds.add(make_fs_read_kind());
+  kinds.add(make_fs_write_kind());
   kinds.add(make_shell_kind());
   kinds.add(make_git_clone_kind());
   kinds.add(make_git_branch_kind());

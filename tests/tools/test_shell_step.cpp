@@ -143,10 +143,10 @@ TEST_CASE("cancelling stops the process group") {
 TEST_CASE("the registry lists every built-in step kind") {
   const auto kinds = tools::builtin_step_kinds();
   CHECK(kinds.names() == std::vector<std::string>{"forge.comment", "forge.issue", "forge.merge", "forge.pr",
-                                                  "forge.status", "git.branch", "git.clone", "git.commit",
-                                                  "git.delete_branch", "git.diff", "git.push", "git.reset",
-                                                  "git.worktree", "http.request", "shell", "sleep", "wait",
-                                                  "workflow"});
+                                                  "forge.status", "fs.patch", "fs.read", "fs.write", "git.branch",
+                                                  "git.clone", "git.commit", "git.delete_branch", "git.diff",
+                                                  "git.push", "git.reset", "git.worktree", "http.request", "shell",
+                                                  "sleep", "wait", "workflow"});
   CHECK(kinds.find("sleep")->uses_job_slot() == false);
   CHECK(kinds.find("wait")->uses_job_slot() == false);
   CHECK(kinds.find("shell")->uses_job_slot() == true);
