@@ -162,6 +162,18 @@ TEST_CASE("a diff with different old and new names renames the file") {
   CHECK_FALSE(stdfs::exists(f.dir / "old.txt"));
 }
 
+TEST_CASE("a deletion that leaves content, and a rename onto an existing file, are refused") {
+  Fixture f;
+  f.dir.write("a.txt", "one\ntwo\n");
+  f.dir.write("b.txt", "b\n");
+  CHECK(error_of(apply_diff(f.workspace, "--- a/a.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-one\n")) ==
+        "cannot delete a.txt: the diff removes only part of it (4 bytes would be left); the file is unchanged");
+  CHECK(error_of(apply_diff(f.workspace, "--- a/a.txt\n+++ b/b.txt\n@@ -1 +1 @@\n-one\n+ONE\n")) ==
+        "cannot rename a.txt to b.txt: b.txt already exists; the file is unchanged");
+  CHECK(read_file(f.dir / "a.txt") == "one\ntwo\n");
+  CHECK(read_file(f.dir / "b.txt") == "b\n");
+}
+
 TEST_CASE("a diff into .git is refused") {
   Fixture f;
   f.dir.write(".git/config", "[core]\n");
