@@ -6,8 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <mutex>
-#include <shared_mutex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -15,6 +13,7 @@
 #include "engine/driver_context.hpp"
 #include "tools/git/git_support.hpp"
 #include "tools/git/known_hosts.hpp"
+#include "tools/git/tls_trust.hpp"
 
 namespace automata::tools::git {
 namespace {
@@ -49,52 +48,34 @@ Result<std::string> secret_param(const engine::StepContext& context, const std::
   return value;
 }
 
-// libgit2 keeps one certificate store for the whole process, and replacing
-// it frees the store a transfer in flight may be reading. So https sessions
-// hold the store shared while they talk; adding a CA takes it exclusively and
-// loads a store of every CA added so far besides the system's.
-class TlsTrust {
- public:
-  static TlsTrust& instance() {
-    static TlsTrust trust;
-    return trust;
+// A file only this user can read, created afresh. libssh2 needs a key's
+// closing line ended.
+Result<void> write_private_file(const std::filesystem::path& file, std::string text, const std::string& kind) {
+  if (!text.empty() && text.back() != '\n') {
+    text.push_back('\n');
   }
-  std::shared_mutex& mutex() { return m_mutex; }
-
-  Result<void> add(const std::filesystem::path& file, const std::filesystem::path& scratch, const std::string& kind) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    if (!in || content.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-      return Error::usage(fmt::format("{}: ca_file {} is not a readable PEM certificate", kind, file.string()));
-    }
-    std::unique_lock lock(m_mutex);
-    if (m_bundle.find(content.str()) != std::string::npos) {
-      return {};
-    }
-    const std::string bundle = m_bundle + content.str() + "\n";
-    {
-      std::ofstream out(scratch, std::ios::binary | std::ios::trunc);
-      out << bundle;
-      if (!out.flush()) {
-        return Error::infra(fmt::format("{}: cannot write {}", kind, scratch.string()));
-      }
-    }
-    std::error_code error;
-    const char* system_dir = std::filesystem::is_directory("/etc/ssl/certs", error) ? "/etc/ssl/certs" : nullptr;
-    const int loaded = git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, scratch.c_str(), system_dir);
-    std::filesystem::remove(scratch, error);
-    if (loaded != 0) {
-      return Error::usage(fmt::format("{}: cannot load ca_file {}: {}", kind, file.string(), last_error()));
-    }
-    m_bundle = bundle;
-    return {};
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Error::infra(fmt::format("{}: cannot create {}: {}", kind, file.string(), std::strerror(errno)));
   }
-
- private:
-  std::shared_mutex m_mutex;
-  std::string m_bundle;  // every CA added, PEM
-};
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const auto n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const int error = errno;
+      ::close(fd);
+      return Error::infra(fmt::format("{}: cannot write {}: {}", kind, file.string(), std::strerror(error)));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    return Error::infra(fmt::format("{}: cannot write {}: {}", kind, file.string(), std::strerror(errno)));
+  }
+  return {};
+}
 
 int url_port(const std::string& url) {
   for (const std::string_view scheme : {"ssh://", "ssh+git://", "git+ssh://"}) {
@@ -198,29 +179,8 @@ Result<void> RemoteSession::prepare(std::string url) {
     std::filesystem::create_directories(dir, ignored);
     m_key_file = dir / fmt::format("{}.{}.ssh-key", engine::safe_file_name(m_context.step_id()), m_context.attempt());
     std::filesystem::remove(m_key_file, ignored);
-    const int fd = ::open(m_key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return Error::infra(fmt::format("{}: cannot create {}: {}", m_kind, m_key_file.string(), std::strerror(errno)));
-    }
-    m_key_file_owned = true;
-    if (key_text.back() != '\n') {
-      key_text.push_back('\n');  // libssh2 needs the closing line ended
-    }
-    std::size_t written = 0;
-    while (written < key_text.size()) {
-      const auto n = ::write(fd, key_text.data() + written, key_text.size() - written);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        ::close(fd);
-        return Error::infra(fmt::format("{}: cannot write {}: {}", m_kind, m_key_file.string(), std::strerror(errno)));
-      }
-      written += static_cast<std::size_t>(n);
-    }
-    if (::close(fd) != 0) {
-      return Error::infra(fmt::format("{}: cannot write {}: {}", m_kind, m_key_file.string(), std::strerror(errno)));
-    }
+    m_key_file_owned = true;  // even half written, it goes
+    TRY(write_private_file(m_key_file, key_text, m_kind));
   }
   const std::string ca_file = params.value("ca_file", std::string());
   if (!ca_file.empty()) {

@@ -226,6 +226,11 @@ TEST_CASE("https: clone and push with a username and password, the test CA trust
   auto pushed = commit_and_push(context, scratch, "clone", credentials, "feat/https");
   REQUIRE_MESSAGE(pushed.succeeded, pushed.error);
   CHECK(git(server["REPO_PATH"], "rev-parse feat/https") == git(scratch / "clone", "rev-parse HEAD"));
+  bool push_progress = false;
+  for (const auto& beat : context.heartbeats()) {
+    push_progress = push_progress || beat.rfind("pushing objects ", 0) == 0;
+  }
+  CHECK(push_progress);
   check_not_leaked(context, pushed, server["PASSWORD"], scratch / "clone");
 }
 
