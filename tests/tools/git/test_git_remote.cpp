@@ -73,6 +73,33 @@ TEST_CASE("git.clone: a file url; outputs path, commit and branch; a chosen bran
                           0) == 0);
 }
 
+TEST_CASE("git.clone: a remote whose HEAD names a missing branch: a clear error, or the branch asked for") {
+  ScratchDir scratch;
+  const auto origin = make_origin(scratch);
+  git(origin.bare, "symbolic-ref HEAD refs/heads/master");  // as `git init --bare` leaves it on some systems
+  TestStepContext context(scratch, {{"url", origin.url}, {"path", "work"}});
+  auto refused = tools::make_git_clone_kind()->execute(context);
+  CHECK_FALSE(refused.succeeded);
+  CHECK_FALSE(refused.retryable);
+  CHECK(refused.error == "git.clone: " + origin.url +
+                             " has no default branch (its HEAD names a branch that does not exist); give `branch:` "
+                             "one of main");
+  CHECK_FALSE(std::filesystem::exists(scratch / "work"));  // nothing left behind for a retry to trip over
+
+  context.set_params({{"url", origin.url}, {"path", "work"}, {"branch", "main"}});
+  auto cloned = tools::make_git_clone_kind()->execute(context);
+  REQUIRE_MESSAGE(cloned.succeeded, cloned.error);
+  CHECK(cloned.outputs["branch"] == "main");
+  CHECK(cloned.outputs["commit"] == git(origin.bare, "rev-parse main"));
+  CHECK(git(scratch / "work", "rev-parse --abbrev-ref main@{upstream}") == "origin/main");
+  CHECK(git(scratch / "work", "status --porcelain") == "");
+
+  context.set_params({{"url", origin.url}, {"path", "other"}, {"branch", "nope"}});
+  auto missing = tools::make_git_clone_kind()->execute(context);
+  CHECK(missing.error == "git.clone: " + origin.url + " has no branch 'nope'");
+  CHECK_FALSE(std::filesystem::exists(scratch / "other"));
+}
+
 TEST_CASE("git.clone: a url with a password in it is refused, and the password shown nowhere") {
   ScratchDir scratch;
   TestStepContext context(scratch, {{"url", "https://bot:s3cret-pw@127.0.0.1:1/repo.git"}});
