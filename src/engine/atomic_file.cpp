@@ -1,5 +1,7 @@
 #include "engine/atomic_file.hpp"
 
+#include "engine/unique_fd.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,22 +18,6 @@ namespace {
 
 Error write_error(const std::filesystem::path& path, int error) {
   return Error::infra(fmt::format("cannot write {}: {}", path.string(), std::strerror(error)));
-}
-
-// 0 or the errno of the first failure.
-int write_all(int fd, std::string_view content) {
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return n < 0 ? errno : EIO;
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  return 0;
 }
 
 int fsync_directory(const std::filesystem::path& dir) {

@@ -10,6 +10,8 @@
 // stragglers is sent, before waitpid.
 #include "engine/process.hpp"
 
+#include "engine/unique_fd.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,6 +35,8 @@
 namespace automata::engine {
 namespace {
 
+using Fd = UniqueFd;
+
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t k_read_size = 64 * 1024;
@@ -47,35 +51,6 @@ constexpr int k_exit_cannot_start = 127;
 std::string errno_text(int err) { return std::generic_category().message(err); }
 
 [[noreturn]] void throw_errno(int err, const char* what) { throw std::system_error(err, std::generic_category(), what); }
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : m_fd(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      m_fd = std::exchange(other.m_fd, -1);
-    }
-    return *this;
-  }
-  int get() const { return m_fd; }
-  bool valid() const { return m_fd >= 0; }
-  void reset() {
-    // Never retry close on EINTR: on Linux the fd is already gone.
-    if (m_fd >= 0) {
-      ::close(m_fd);
-      m_fd = -1;
-    }
-  }
-
- private:
-  int m_fd = -1;
-};
 
 // Returns 0 or errno; both ends are close-on-exec so a concurrent spawn on
 // another thread never inherits them.

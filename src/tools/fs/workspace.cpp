@@ -13,45 +13,15 @@
 
 #include <fmt/format.h>
 
+#include "engine/unique_fd.hpp"
 #include "tools/fs/text_check.hpp"
 
 namespace automata::tools::fs {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : m_fd(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  UniqueFd(UniqueFd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      m_fd = std::exchange(other.m_fd, -1);
-    }
-    return *this;
-  }
-  int get() const { return m_fd; }
-  bool valid() const { return m_fd >= 0; }
-  void reset() {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-      m_fd = -1;
-    }
-  }
-  // Closes now and reports a failed close (data not written).
-  int close_checked() {
-    const int result = ::close(std::exchange(m_fd, -1));
-    return result == 0 ? 0 : errno;
-  }
-
- private:
-  int m_fd = -1;
-};
+using engine::UniqueFd;
+using engine::write_all;
 
 std::string in_quotes(std::string_view path) { return fmt::format("\"{}\"", path); }
 
@@ -108,20 +78,6 @@ Result<UniqueFd> open_directory_beneath(const stdfs::path& root, const stdfs::pa
   return current;
 }
 
-int write_all(int fd, std::string_view content) {
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return n < 0 ? errno : EIO;
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  return 0;
-}
 
 // Reads at most `limit` bytes; sets `over` when the file holds more.
 Result<std::string> read_limited(int fd, std::size_t limit, bool& over, std::string_view shown_path) {
