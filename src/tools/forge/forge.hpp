@@ -22,6 +22,7 @@ struct PullRequest {
 struct PullSpec {
   std::string title;
   std::string body;
+  bool keep_body = false;  // an update leaves the description as it is
   std::string head;
   std::string base;
   bool draft = false;

@@ -22,7 +22,8 @@ class ForgePrKind final : public engine::StepKind {
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = with_shared_forge_params({
         {"title", ParamType::string, true, "the title", nullptr, {}},
-        {"body", ParamType::string, false, "the description (Markdown)", "", {}},
+        {"body", ParamType::string, false, "the description (Markdown); left as it is on update when not given",
+         nullptr, {}},
         {"head", ParamType::string, false, "the branch to merge; default the repository's current branch", nullptr,
          {}},
         {"base", ParamType::string, false, "the branch to merge into; default the project's default branch", nullptr,
@@ -40,6 +41,7 @@ class ForgePrKind final : public engine::StepKind {
       PullSpec spec;
       spec.title = http::string_param(params, "title");
       spec.body = http::string_param(params, "body");
+      spec.keep_body = !params.contains("body") || params["body"].is_null();
       spec.head = http::string_param(params, "head");
       spec.base = http::string_param(params, "base");
       spec.draft = http::bool_param(params, "draft");

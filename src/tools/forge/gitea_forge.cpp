@@ -57,8 +57,11 @@ class Gitea final : public Forge {
   }
 
   Result<PullRequest> update_pull(long long number, const PullSpec& spec) override {
-    TRY_ASSIGN(const Value updated, m_api.call("PATCH", fmt::format("{}/pulls/{}", m_repo, number),
-                                               {{"title", spec.title}, {"body", spec.body}}));
+    Value body = {{"title", spec.title}};
+    if (!spec.keep_body) {
+      body["body"] = spec.body;
+    }
+    TRY_ASSIGN(const Value updated, m_api.call("PATCH", fmt::format("{}/pulls/{}", m_repo, number), body));
     TRY(add_labels(number, spec.labels));
     TRY(add_reviewers(number, spec.reviewers));
     return pull_from(updated);

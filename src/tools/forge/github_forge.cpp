@@ -51,7 +51,10 @@ class GitHub final : public Forge {
   }
 
   Result<PullRequest> update_pull(long long number, const PullSpec& spec) override {
-    const Value body = {{"title", spec.title}, {"body", spec.body}};
+    Value body = {{"title", spec.title}};
+    if (!spec.keep_body) {
+      body["body"] = spec.body;
+    }
     TRY_ASSIGN(const Value updated, m_api.call("PATCH", fmt::format("{}/pulls/{}", m_repo, number), body));
     PullRequest pull = pull_from(updated);
     TRY(add_labels_and_reviewers(number, spec));

@@ -69,7 +69,10 @@ class GitLab final : public Forge {
   }
 
   Result<PullRequest> update_pull(long long number, const PullSpec& spec) override {
-    Value body = {{"title", spec.title}, {"description", spec.body}};
+    Value body = {{"title", spec.title}};
+    if (!spec.keep_body) {
+      body["description"] = spec.body;
+    }
     if (!spec.labels.empty()) {
       body["add_labels"] = comma_list(spec.labels);
     }

@@ -23,8 +23,8 @@ std::string last_git_error() {
 struct RepoDeleter {
   void operator()(git_repository* repo) const { git_repository_free(repo); }
 };
-struct RemoteDeleter {
-  void operator()(git_remote* remote) const { git_remote_free(remote); }
+struct ConfigDeleter {
+  void operator()(git_config* config) const { git_config_free(config); }
 };
 struct ReferenceDeleter {
   void operator()(git_reference* ref) const { git_reference_free(ref); }
@@ -43,15 +43,21 @@ Result<RepoPtr> open(const std::filesystem::path& path) {
 
 }  // namespace
 
+// The origin URL straight from the configuration: git_remote_lookup would
+// also do, but in libgit2 1.5 with PCRE2 it leaks match data on every call.
 Result<std::string> origin_url(const std::filesystem::path& path) {
   TRY_ASSIGN(RepoPtr repo, open(path));
-  git_remote* raw = nullptr;
-  if (git_remote_lookup(&raw, repo.get(), "origin") != 0) {
+  git_config* raw = nullptr;
+  if (git_repository_config_snapshot(&raw, repo.get()) != 0) {
+    return Error::usage(fmt::format("cannot read the configuration of {}: {}", path.string(), last_git_error()),
+                        "pass remote_url");
+  }
+  std::unique_ptr<git_config, ConfigDeleter> config(raw);
+  const char* url = nullptr;
+  if (git_config_get_string(&url, config.get(), "remote.origin.url") != 0 || url == nullptr) {
     return Error::usage(fmt::format("repository {} has no remote 'origin'", path.string()), "pass remote_url");
   }
-  std::unique_ptr<git_remote, RemoteDeleter> remote(raw);
-  const char* url = git_remote_url(remote.get());
-  return std::string(url != nullptr ? url : "");
+  return std::string(url);
 }
 
 Result<std::string> current_branch(const std::filesystem::path& path) {

@@ -98,6 +98,16 @@ TEST_CASE("forge.pr updates the open pull request of the branch in place; base d
   CHECK(Value::parse(requests[2].body) == Value{{"title", "Fix the parser, again"}, {"body", "v2"}});
 }
 
+TEST_CASE("forge.pr: an update without body leaves the description alone") {
+  auto forge = github();
+  auto& server = forge.server();
+  server.enqueue(StubResponse::json(200, std::string("[") + k_pull_17 + "]"));
+  server.enqueue(StubResponse::json(200, k_pull_17));
+  const auto result = forge.run(tools::make_forge_pr_kind, Value{{"title", "New title"}, {"head", "feat/x"}, {"base", "main"}});
+  REQUIRE_MESSAGE(result.succeeded, result.error);
+  CHECK(Value::parse(forge.server().requests().at(1).body) == Value{{"title", "New title"}});
+}
+
 TEST_CASE("forge.pr: a 422 becomes one line with GitHub's message and what to do, not retryable") {
   auto forge = github();
   auto& server = forge.server();
