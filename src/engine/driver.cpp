@@ -23,7 +23,8 @@ namespace {
 
 // Variables automata itself treats as secret wherever they are set (cli.md).
 const char* const k_well_known_secrets[] = {"OPENAI_API_KEY", "OPENROUTER_API_KEY", "ANTHROPIC_API_KEY",
-                                            "GITHUB_TOKEN",   "GITLAB_TOKEN",       "GITEA_TOKEN"};
+                                            "GITHUB_TOKEN",   "GH_TOKEN",           "GITLAB_TOKEN",
+                                            "GITEA_TOKEN"};
 
 Result<void> make_run_subdirs(const std::filesystem::path& dir) {
   for (const char* sub : {"logs", "tmp", "artifacts"}) {

@@ -146,7 +146,7 @@ http::HttpRequest ForgeApi::build(const std::string& method, const std::string& 
   request.method = method;
   request.url = m_target.api_base + path;
   request.timeout = http::timeout_param(m_context.params());
-  request.ca_file = http::string_param(m_context.params(), "ca_file");
+  request.ca_file = http::ca_file_param(m_context);
   auto& headers = request.headers;
   switch (m_target.type) {
     case ForgeType::github:

@@ -40,7 +40,7 @@ std::vector<ParamSpec> shared_forge_params() {
       {"repo", ParamType::string, false, "the repository whose origin remote names the project", ".", {}},
       {"remote_url", ParamType::string, false, "the project's git URL, instead of reading repo's origin", nullptr, {}},
       {"forge", ParamType::string, false, "which forge, when the host does not tell (github.com, gitlab.com do)",
-       nullptr, {"github", "gitlab", "gitea"}},
+       nullptr, {"github", "gitlab", "gitea", "forgejo"}},
       {"api_url", ParamType::string, false,
        "API base: https://host/api/v3 (GitHub Enterprise), https://host/api/v4 (GitLab), https://host/api/v1 (Gitea)",
        nullptr, {}},

@@ -57,7 +57,8 @@ class Gitea final : public Forge {
   }
 
   Result<PullRequest> update_pull(long long number, const PullSpec& spec) override {
-    Value body = {{"title", spec.title}};
+    // The draft state lives in the title: an update keeps it when asked.
+    Value body = {{"title", spec.draft ? "WIP: " + spec.title : spec.title}};
     if (!spec.keep_body) {
       body["body"] = spec.body;
     }

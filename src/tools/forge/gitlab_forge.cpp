@@ -69,7 +69,8 @@ class GitLab final : public Forge {
   }
 
   Result<PullRequest> update_pull(long long number, const PullSpec& spec) override {
-    Value body = {{"title", spec.title}};
+    // The draft state lives in the title: an update keeps it when asked.
+    Value body = {{"title", spec.draft ? "Draft: " + spec.title : spec.title}};
     if (!spec.keep_body) {
       body["description"] = spec.body;
     }

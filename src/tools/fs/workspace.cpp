@@ -1,5 +1,6 @@
 #include "tools/fs/workspace.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -192,7 +193,9 @@ Result<ResolvedPath> Workspace::resolve_for_write(std::string_view path) const {
   if (resolved.relative.empty()) {
     return Error::failed(fmt::format("refused {}: it is the workspace root, not a file", in_quotes(path)));
   }
-  if (m_protect_git && *resolved.relative.begin() == ".git") {
+  // Any .git: the workspace's own, a nested repository's or a submodule's.
+  if (m_protect_git && std::any_of(resolved.relative.begin(), resolved.relative.end(),
+                                   [](const stdfs::path& part) { return part == ".git"; })) {
     return Error::failed(
         fmt::format("refused {}: it is inside .git; the repository changes through the git step kinds, not file writes",
                     in_quotes(path)));

@@ -16,6 +16,19 @@ using engine::StepContext;
 using engine::StepResult;
 using namespace automata::tools::git;
 
+// Removes what a failed clone left: the directory, or only its contents when
+// it existed before (an empty directory git was asked to clone into).
+void discard_clone(const std::filesystem::path& path, bool existed) {
+  std::error_code ignored;
+  if (!existed) {
+    std::filesystem::remove_all(path, ignored);
+    return;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(path, ignored)) {
+    std::filesystem::remove_all(entry.path(), ignored);
+  }
+}
+
 // The remote-tracking branches of a fresh clone, without the remote's name.
 std::vector<std::string> remote_branch_names(git_repository* repo) {
   std::vector<std::string> names;
@@ -164,17 +177,12 @@ class GitCloneKind final : public engine::StepKind {
     }
     Repository repo(cloned);
     if (status == GIT_ENOTFOUND && !branch.empty()) {
-      if (!existed) {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-      }
+      discard_clone(path, existed);
       std::optional<StepResult> error;
       repo = clone_branch_by_fetch(session, url, path, branch, error);
       if (error) {
-        if (!existed) {
-          std::error_code ignored;
-          std::filesystem::remove_all(path, ignored);
-        }
+        repo.reset();
+        discard_clone(path, existed);
         return *error;
       }
     } else if (status != 0) {
@@ -188,8 +196,7 @@ class GitCloneKind final : public engine::StepKind {
       std::vector<std::string> branches = remote_branch_names(repo.get());
       if (!branches.empty()) {
         repo.reset();
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
+        discard_clone(path, existed);
         return StepResult::failure(
             session.mask(fmt::format("git.clone: {} has no default branch (its HEAD names a branch that does not "
                                      "exist); give `branch:` one of {}",

@@ -146,6 +146,12 @@ Result<void> RemoteSession::prepare(std::string url) {
   if (auto problem = url_password_problem(m_url)) {
     return Error::usage(fmt::format("{}: {}", m_kind, *problem));
   }
+  // A token given as the URL's user name (https://TOKEN@host/...) would be
+  // stored in .git/config: any secret in the URL is refused.
+  if (m_context.mask(m_url) != m_url) {
+    return Error::usage(fmt::format("{}: the url {} carries a secret; give it as `token` or `password` instead",
+                                    m_kind, m_context.mask(m_url)));
+  }
   const Value& params = m_context.params();
   TRY_ASSIGN(std::string password, secret_param(m_context, m_kind, "password"));
   TRY_ASSIGN(std::string token, secret_param(m_context, m_kind, "token"));

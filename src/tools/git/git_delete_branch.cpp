@@ -54,6 +54,12 @@ class GitDeleteBranchKind final : public engine::StepKind {
     if (params.value("local", true) && git_branch_lookup(&found, repo, branch.c_str(), GIT_BRANCH_LOCAL) == 0) {
       local.reset(found);
     }
+    // Checked before anything is deleted: a refusal must not leave the
+    // remote branch gone and the local one still there.
+    if (local && git_branch_is_checked_out(local.get()) == 1) {
+      return StepResult::failure(
+          fmt::format("git.delete_branch: {} is checked out: switch to another branch first", branch), false);
+    }
     if (remote_param.empty()) {
       if (dry_run) {
         return dry_run_result(context, std::move(outputs), local != nullptr, "");
@@ -107,10 +113,6 @@ class GitDeleteBranchKind final : public engine::StepKind {
   static StepResult delete_local(Reference local, Value outputs, const std::string& branch) {
     if (!local) {
       return StepResult::success(std::move(outputs));
-    }
-    if (git_branch_is_checked_out(local.get()) == 1) {
-      return StepResult::failure(
-          fmt::format("git.delete_branch: {} is checked out: switch to another branch first", branch), false);
     }
     if (git_branch_delete(local.get()) != 0) {
       return StepResult::failure(fmt::format("git.delete_branch: cannot delete {}: {}", branch, last_error()));

@@ -129,6 +129,13 @@ class GitDiffKind final : public engine::StepKind {
       return StepResult::failure(fmt::format("git.diff: cannot compare: {}", last_error()));
     }
     Diff diff(raw);
+    // Renames as git shows them by default (diff.renames), not a deletion
+    // plus an addition.
+    git_diff_find_options similar = GIT_DIFF_FIND_OPTIONS_INIT;
+    similar.flags = GIT_DIFF_FIND_RENAMES;
+    if (git_diff_find_similar(diff.get(), &similar) != 0) {
+      return StepResult::failure(fmt::format("git.diff: cannot detect renames: {}", last_error()));
+    }
     return describe(diff.get(), static_cast<std::size_t>(params.value("max_patch_bytes", 1000000)));
   }
 

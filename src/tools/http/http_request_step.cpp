@@ -49,12 +49,13 @@ std::string describe_expected(const Value& expect) {
   return text;
 }
 
-http::HttpRequest build_request(const Value& params) {
+http::HttpRequest build_request(const engine::StepContext& context) {
+  const Value& params = context.params();
   http::HttpRequest request;
   request.url = http::string_param(params, "url");
   request.method = http::string_param(params, "method", "GET");
   request.timeout = http::timeout_param(params);
-  request.ca_file = http::string_param(params, "ca_file");
+  request.ca_file = http::ca_file_param(context);
   request.follow_redirects = http::bool_param(params, "follow_redirects", true);
   bool has_content_type = false;
   if (const auto headers = params.find("headers"); headers != params.end() && headers->is_object()) {
@@ -101,7 +102,7 @@ class HttpRequestKind final : public engine::StepKind {
 
   StepResult execute(StepContext& context) override {
     const Value& params = context.params();
-    const http::HttpRequest request = build_request(params);
+    const http::HttpRequest request = build_request(context);
     if (params.contains("json") && !params["json"].is_null() && params.contains("body") && !params["body"].is_null()) {
       return StepResult::failure("http.request: give body or json, not both", false);
     }

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include "tools/http/step_options.hpp"
 
 #include "engine/loader.hpp"
@@ -28,6 +29,15 @@ std::vector<ParamSpec> shared_http_params() {
       {"ca_file", ParamType::string, false, "CA bundle for a self-hosted server's certificate", nullptr, {}},
       {"dry_run", ParamType::boolean, false, "print the request instead of sending it", false, {}},
   };
+}
+
+std::string ca_file_param(const engine::StepContext& context) {
+  const std::string given = string_param(context.params(), "ca_file");
+  if (given.empty()) {
+    return given;
+  }
+  const std::filesystem::path path(given);
+  return path.is_absolute() ? given : (context.working_directory() / path).string();
 }
 
 std::string string_param(const Value& params, const char* name, std::string fallback) {

@@ -13,6 +13,9 @@ std::vector<engine::ParamSpec> shared_http_params();
 
 // A string parameter, or `fallback` when absent or not a string.
 std::string string_param(const Value& params, const char* name, std::string fallback = {});
+// The `ca_file` parameter as a path: relative to the step's working directory
+// (as the git kinds read it), "" when not given.
+std::string ca_file_param(const engine::StepContext& context);
 
 bool bool_param(const Value& params, const char* name, bool fallback = false);
 

@@ -189,6 +189,12 @@ TEST_CASE("writes into .git are refused; reads are allowed") {
         "writes");
   CHECK(f.workspace.read_text(".git/HEAD").ok());
   CHECK(read_file(f.root / ".git/HEAD") == "ref: refs/heads/main\n");
+  // A nested repository's or a submodule's .git too.
+  f.dir.write("ws/vendor/lib/.git/config", "[core]\n");
+  CHECK(error_of(f.workspace.write_text("vendor/lib/.git/config", "x", {})) ==
+        "refused \"vendor/lib/.git/config\": it is inside .git; the repository changes through the git step kinds, "
+        "not file writes");
+  CHECK(read_file(f.root / "vendor/lib/.git/config") == "[core]\n");
 }
 
 TEST_CASE("binary content is refused for writes") {

@@ -208,6 +208,21 @@ TEST_CASE("git.diff: files, stat and patch of the working tree against HEAD, as 
         " README.md | 1 +\n notes.txt | 2 ++\n 2 files changed, 3 insertions(+)\n");
 }
 
+TEST_CASE("git.diff: a renamed file is a rename, as git shows it") {
+  ScratchDir scratch;
+  const auto repo = make_clone(scratch, make_origin(scratch), "work");
+  scratch.write("work/notes.txt", "one\ntwo\nthree\nfour\nfive\n");
+  git(repo, "add notes.txt");
+  git(repo, "commit -q -m notes");
+  git(repo, "mv notes.txt journal.txt");
+  TestStepContext context(scratch, {{"repo", "work"}});
+  auto result = tools::make_git_diff_kind()->execute(context);
+  REQUIRE_MESSAGE(result.succeeded, result.error);
+  REQUIRE(result.outputs["files"].size() == 1);
+  CHECK(result.outputs["files"][0]["status"] == "renamed");
+  CHECK(result.outputs["stat"] == git(repo, "diff --stat HEAD") + "\n");
+}
+
 TEST_CASE("git.diff: between commits, against a merge base, nothing changed") {
   ScratchDir scratch;
   const auto repo = make_clone(scratch, make_origin(scratch), "work");

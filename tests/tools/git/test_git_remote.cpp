@@ -280,6 +280,28 @@ TEST_CASE("git.delete_branch: local and on the remote; again is not an error; dr
   context.set_params({{"repo", "work"}, {"name", "main"}});
   CHECK(tools::make_git_delete_branch_kind()->execute(context).error ==
         "git.delete_branch: main is checked out: switch to another branch first");
+  // Refused before anything is deleted, on the remote too.
+  context.set_params({{"repo", "work"}, {"name", "main"}, {"remote", "origin"}});
+  CHECK(tools::make_git_delete_branch_kind()->execute(context).error ==
+        "git.delete_branch: main is checked out: switch to another branch first");
+  CHECK(remote_ref(origin, "main") != "");
+}
+
+TEST_CASE("git.clone: a secret in the url as its user name (a token) is refused, and shown nowhere") {
+  ScratchDir scratch;
+  const auto origin = make_origin(scratch);
+  const std::string token = "ghp_secret0123456789";
+  const std::string url = "https://" + token + "@127.0.0.1:9/acme/app.git";
+  TestStepContext context(scratch, {{"url", url}, {"path", "work"}});
+  context.add_secret(token);
+  auto result = tools::make_git_clone_kind()->execute(context);
+  CHECK_FALSE(result.succeeded);
+  CHECK_FALSE(result.retryable);
+  CHECK(result.error ==
+        "git.clone: the url https://***@127.0.0.1:9/acme/app.git carries a secret; give it as `token` or `password` "
+        "instead");
+  CHECK(context.out().find(token) == std::string::npos);
+  CHECK(context.err().find(token) == std::string::npos);
 }
 
 }  // TEST_SUITE
