@@ -78,6 +78,9 @@ InstanceContext::InstanceContext(Driver::Impl& driver, Instance& instance)
   m_first_started = known != driver.state.steps.end() && !known->second.first_started.empty()
                         ? parse_timestamp(known->second.first_started).value_or(driver.services.clock->wall_now())
                         : driver.services.clock->wall_now();
+  if (known != driver.state.steps.end() && known->second.checkpoint_attempt == instance.attempt) {
+    m_resumed_checkpoints = known->second.checkpoints;
+  }
   m_keep_stdout = true;
   const auto log = driver.run_dir / "logs" /
                    (safe_file_name(instance.id) + (instance.is_compensation ? ".compensate.log" : ".log"));
@@ -99,6 +102,32 @@ const Clock& InstanceContext::clock() const { return *m_driver.services.clock; }
 ProcessLauncher& InstanceContext::launcher() { return *m_driver.services.launcher; }
 std::string InstanceContext::mask(std::string_view text) const { return m_driver.masker.mask(text); }
 bool InstanceContext::dry_run() const { return m_driver.state.dry_run; }
+
+Result<void> InstanceContext::checkpoint(Value data) {
+  Value record = {{"type", "StepCheckpoint"}, {"step", m_step_id}, {"attempt", m_attempt}, {"data", std::move(data)}};
+  std::lock_guard lock(m_driver.mutex);
+  TRY(m_driver.emit(std::move(record)));
+  // Synced now: a checkpoint stands for work that must not be done twice.
+  return m_driver.journal->sync();
+}
+
+void InstanceContext::add_llm_usage(const std::string& model, std::int64_t prompt_tokens,
+                                    std::int64_t completion_tokens) {
+  std::lock_guard lock(m_usage_mutex);
+  m_prompt_tokens += prompt_tokens;
+  m_completion_tokens += completion_tokens;
+  if (!model.empty()) {
+    m_model = model;
+  }
+}
+
+Value InstanceContext::llm_usage() const {
+  std::lock_guard lock(m_usage_mutex);
+  if (m_prompt_tokens == 0 && m_completion_tokens == 0 && m_model.empty()) {
+    return nullptr;
+  }
+  return {{"model", m_model}, {"prompt_tokens", m_prompt_tokens}, {"completion_tokens", m_completion_tokens}};
+}
 
 void InstanceContext::emit_line(OutputStream stream, std::string_view raw) {
   const std::string line = m_driver.masker.empty() ? std::string(raw) : m_driver.masker.mask(raw);

@@ -38,6 +38,11 @@ class InstanceContext final : public StepContext {
   StepResult run_child_workflow(const std::filesystem::path& file, const Value& inputs) override;
   std::string mask(std::string_view text) const override;
   bool dry_run() const override;
+  Result<void> checkpoint(Value data) override;
+  const std::vector<Value>& checkpoints() const override { return m_resumed_checkpoints; }
+  void add_llm_usage(const std::string& model, std::int64_t prompt_tokens, std::int64_t completion_tokens) override;
+  // The tokens add_llm_usage collected: {model, prompt_tokens, completion_tokens}, or null.
+  Value llm_usage() const;
 
  private:
   void emit_line(OutputStream stream, std::string_view line);
@@ -53,6 +58,11 @@ class InstanceContext final : public StepContext {
   std::optional<Duration> m_timeout;
   const CancelToken& m_cancel;
   SystemTime m_first_started{};
+  std::vector<Value> m_resumed_checkpoints;  // this attempt's, from the journal
+  mutable std::mutex m_usage_mutex;
+  std::int64_t m_prompt_tokens = 0;
+  std::int64_t m_completion_tokens = 0;
+  std::string m_model;
   int m_log_fd = -1;
   std::filesystem::path m_log_path;  // until the first line is written
   std::string m_log_header;

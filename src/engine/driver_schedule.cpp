@@ -570,6 +570,9 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
     if (stdout_used.count(instance.def->id) != 0) {
       record["stdout"] = step_context.stdout_tail();
     }
+    if (Value usage = step_context.llm_usage(); !usage.is_null()) {
+      record["llm"] = std::move(usage);
+    }
     TRY(emit(std::move(record)));
     return finish_instance(instance, "succeeded");
   }
@@ -607,6 +610,10 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
   }
   if (stdout_used.count(instance.def->id) != 0) {
     failed["stdout"] = step_context.stdout_tail();
+  }
+  // Tokens spent by a failed attempt count too (a budget stop is a failure).
+  if (Value usage = step_context.llm_usage(); !usage.is_null()) {
+    failed["llm"] = std::move(usage);
   }
   TRY(emit(std::move(failed)));
   if (retry) {

@@ -17,6 +17,13 @@ std::string_view str(const Value& record, const char* key) {
 
 }  // namespace
 
+void RunState::add_llm_usage(const Value& record) {
+  if (const auto llm = record.find("llm"); llm != record.end() && llm->is_object()) {
+    prompt_tokens += llm->value("prompt_tokens", std::int64_t{0});
+    completion_tokens += llm->value("completion_tokens", std::int64_t{0});
+  }
+}
+
 StepState& RunState::step(std::string_view id) {
   if (const auto it = steps.find(id); it != steps.end()) {
     return it->second;
@@ -70,11 +77,9 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
     }
     s.completed_once = true;
     completion_order.emplace_back(id);
-    if (const auto llm = record.find("llm"); llm != record.end() && llm->is_object()) {
-      prompt_tokens += llm->value("prompt_tokens", std::int64_t{0});
-      completion_tokens += llm->value("completion_tokens", std::int64_t{0});
-    }
+    add_llm_usage(record);
   } else if (type == "StepFailed") {
+    add_llm_usage(record);
     StepState& s = step(str(record, "step"));
     s.status = record.value("cancelled", false) ? "cancelled" : "failed";
     s.attempt = record.value("attempt", s.attempt);
@@ -88,6 +93,15 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
       s.stdout_tail = record["stdout"].get<std::string>();
       s.has_stdout = true;
     }
+  } else if (type == "StepCheckpoint") {
+    StepState& s = step(str(record, "step"));
+    const int attempt = record.value("attempt", 0);
+    if (attempt != s.checkpoint_attempt) {
+      s.checkpoints.clear();
+      s.checkpoint_attempt = attempt;
+    }
+    const auto data = record.find("data");
+    s.checkpoints.push_back(data == record.end() ? Value() : *data);
   } else if (type == "StepRetryScheduled") {
     step(str(record, "step")).status = "retrying";
   } else if (type == "StepSkipped") {

@@ -39,6 +39,8 @@ struct StepState {
   Value instance;                    // matrix values or null
   std::string matrix_of;             // parent step id of a matrix instance
   bool completed_once = false;       // a StepCompleted was folded (completion_order holds it)
+  int checkpoint_attempt = 0;        // the attempt `checkpoints` belong to
+  std::vector<Value> checkpoints;    // StepCheckpoint data of that attempt, in order
 };
 
 struct RunState {
@@ -76,6 +78,7 @@ struct RunState {
 
  private:
   void apply_record(const Value& record, bool take_outputs);
+  void add_llm_usage(const Value& record);  // the `llm` of StepCompleted and StepFailed
 };
 
 RunState fold_records(const std::vector<Value>& records);

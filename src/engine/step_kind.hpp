@@ -92,6 +92,16 @@ class StepContext {
   // The run was created with `run --dry-run`: kinds that change something
   // outside the workspace print what they would send and change nothing.
   virtual bool dry_run() const = 0;
+  // Durable progress inside one step (an agent's turns, a model's reply):
+  // each value is journaled (StepCheckpoint, secrets masked) before this
+  // returns. When a killed run is resumed, the same attempt starts again with
+  // checkpoints() holding what it had recorded, so it can go on from there
+  // instead of repeating work (a model call already paid for).
+  virtual Result<void> checkpoint(Value data) = 0;
+  virtual const std::vector<Value>& checkpoints() const = 0;
+  // Tokens a model call used, added to the step's StepCompleted `llm` record
+  // (and so to the run's totals in `status`).
+  virtual void add_llm_usage(const std::string& model, std::int64_t prompt_tokens, std::int64_t completion_tokens) = 0;
 };
 
 class StepKind {

@@ -1095,6 +1095,54 @@ steps:
   CHECK(calls[3].key == "after");
 }
 
+TEST_CASE("checkpoints are journaled as they happen and handed back to the same attempt on resume") {
+  Harness h;
+  FakeAttempt first = FakeAttempt::hang();
+  first.checkpoints = {Value{{"turn", 1}}, Value{{"turn", 2}}};
+  first.llm_usage = {{"model", "m1"}, {"prompt_tokens", 100}, {"completion_tokens", 20}};
+  FakeAttempt second = FakeAttempt::ok();
+  second.checkpoints = {Value{{"turn", 3}}};
+  second.llm_usage = {{"model", "m1"}, {"prompt_tokens", 7}, {"completion_tokens", 3}};
+  h.fake().script["agent"] = {first, second};
+  auto wf = h.load(R"(
+version: 1
+name: checkpoints
+steps:
+  agent: { uses: fake }
+)");
+  const auto run_dir = h.create(wf);
+  {
+    auto driver = h.open(run_dir, wf);
+    Background bg(*driver);
+    REQUIRE(h.fake().wait_running("agent"));
+    for (int i = 0; i < 500 && fold_records(h.journal(run_dir)).steps["agent"].checkpoints.size() < 2; ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    driver->interrupt();
+    CHECK(bg.get().end == RunEnd::interrupted);
+  }
+  // Interrupted: nothing completed, so the tokens of that drive are not in a
+  // StepCompleted (a kind that resumes from checkpoints reports them again).
+  OpenMode resume;
+  resume.resume = true;
+  CHECK(h.drive(run_dir, wf, resume).end == RunEnd::succeeded);
+  const auto calls = h.fake().calls();
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].resumed_checkpoints.empty());
+  CHECK(calls[1].attempt == 1);
+  CHECK(calls[1].resumed_checkpoints == std::vector<Value>{Value{{"turn", 1}}, Value{{"turn", 2}}});
+  const auto journal = h.journal(run_dir);
+  CHECK(trace(journal) == std::vector<std::string>{"RunStarted", "StepScheduled agent@1", "StepStarted agent@1",
+                                                   "StepCheckpoint agent@1", "StepCheckpoint agent@1", "RunInterrupted",
+                                                   "RunResumed", "StepStarted agent@1", "StepCheckpoint agent@1",
+                                                   "StepCompleted agent@1", "RunCompleted"});
+  const RunState state = fold_records(journal);
+  CHECK(state.steps.at("agent").checkpoints.size() == 3);
+  CHECK(state.prompt_tokens == 7);
+  CHECK(state.completion_tokens == 3);
+  CHECK(journal[journal.size() - 2]["llm"] == Value{{"model", "m1"}, {"prompt_tokens", 7}, {"completion_tokens", 3}});
+}
+
 TEST_CASE("interrupt() also stops a running compensation") {
   Harness h;
   h.fake().script["boom"] = {FakeAttempt::fail(1)};

@@ -28,6 +28,8 @@ struct FakeAttempt {
   bool retryable = true;
   std::string error;
   Value outputs = Value::object();
+  std::vector<Value> checkpoints;  // recorded (context.checkpoint) before anything else
+  Value llm_usage;                 // {model, prompt_tokens, completion_tokens}: reported before finishing
 
   static FakeAttempt ok(Value outputs = Value::object()) {
     FakeAttempt a;
@@ -65,6 +67,7 @@ struct FakeAttempt {
 struct FakeCall {
   std::string key;
   int attempt = 0;
+  std::vector<Value> resumed_checkpoints;  // what context.checkpoints() held
 };
 
 class FakeStepKind final : public engine::StepKind {
@@ -95,7 +98,7 @@ class FakeStepKind final : public engine::StepKind {
       if (const auto it = script.find(key); it != script.end() && !it->second.empty()) {
         attempt = it->second[std::min(index, it->second.size() - 1)];
       }
-      m_calls.push_back({key, context.attempt()});
+      m_calls.push_back({key, context.attempt(), context.checkpoints()});
       m_running_keys.insert(key);
       ++m_running;
       m_max_running = std::max(m_max_running, m_running);
@@ -103,6 +106,14 @@ class FakeStepKind final : public engine::StepKind {
       m_max_by_group[group] = std::max(m_max_by_group[group], ++m_running_by_group[group]);
     }
     m_changed.notify_all();
+    for (const auto& data : attempt.checkpoints) {
+      (void)context.checkpoint(data);
+    }
+    if (attempt.llm_usage.is_object()) {
+      context.add_llm_usage(attempt.llm_usage.value("model", std::string()),
+                            attempt.llm_usage.value("prompt_tokens", std::int64_t{0}),
+                            attempt.llm_usage.value("completion_tokens", std::int64_t{0}));
+    }
     bool cancelled = false;
     if (attempt.until_cancelled) {
       while (!context.cancel_token().wait_for(std::chrono::milliseconds(1000))) {

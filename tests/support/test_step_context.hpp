@@ -54,6 +54,16 @@ class TestStepContext final : public engine::StepContext {
     return out;
   }
   bool dry_run() const override { return m_dry_run; }
+  Result<void> checkpoint(Value data) override {
+    std::lock_guard lock(m_mutex);
+    m_checkpoints.push_back(std::move(data));
+    return {};
+  }
+  const std::vector<Value>& checkpoints() const override { return m_resumed_checkpoints; }
+  void add_llm_usage(const std::string& model, std::int64_t prompt_tokens, std::int64_t completion_tokens) override {
+    std::lock_guard lock(m_mutex);
+    m_usage.push_back({{"model", model}, {"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens}});
+  }
 
   // Set-up.
   void set_params(Value params) { m_params = std::move(params); }
@@ -61,6 +71,8 @@ class TestStepContext final : public engine::StepContext {
   void set_environment(std::vector<std::string> env) { m_env = std::move(env); }
   void add_secret(std::string secret) { m_secrets.push_back(std::move(secret)); }
   void set_dry_run(bool dry_run) { m_dry_run = dry_run; }
+  // As if resumed: checkpoints() returns these.
+  void set_resumed_checkpoints(std::vector<Value> checkpoints) { m_resumed_checkpoints = std::move(checkpoints); }
 
   // What the step did.
   std::string out() {
@@ -76,6 +88,14 @@ class TestStepContext final : public engine::StepContext {
     return m_heartbeats;
   }
   engine::CancelToken& cancel() { return m_cancel; }
+  std::vector<Value> recorded_checkpoints() {
+    std::lock_guard lock(m_mutex);
+    return m_checkpoints;
+  }
+  std::vector<Value> usage() {
+    std::lock_guard lock(m_mutex);
+    return m_usage;
+  }
 
  private:
   std::string m_id = "step";
@@ -91,6 +111,9 @@ class TestStepContext final : public engine::StepContext {
   std::string m_out;
   std::string m_err;
   std::vector<std::string> m_heartbeats;
+  std::vector<Value> m_checkpoints;
+  std::vector<Value> m_resumed_checkpoints;
+  std::vector<Value> m_usage;
 };
 
 }  // namespace automata::test
