@@ -5,6 +5,7 @@
 // from. Kept free of HTTP and of any one provider's field names.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,5 +79,25 @@ class ChatClient {
   virtual ~ChatClient() = default;
   virtual Result<ChatResponse> chat(const ChatRequest& request, const ChatObserver& observer) = 0;
 };
+
+}  // namespace automata::tools::llm
+
+namespace automata::tools::llm {
+
+// Which provider, model and key a step talks to, chosen from its parameters
+// (`provider`, `model`, `base_url`, `api_key`) and then its environment
+// (AUTOMATA_LLM_BASE_URL, AUTOMATA_MODEL, OPENROUTER_API_KEY, OPENAI_API_KEY,
+// ANTHROPIC_API_KEY). Implemented in provider_settings.cpp.
+struct ChatSettings {
+  std::string provider;  // openai (any OpenAI-compatible server), openrouter, anthropic
+  std::string base_url;
+  std::string model;
+  std::string api_key;   // a secret: never printed, journaled or put in a URL
+};
+
+// Makes the client a step uses; tests inject their own (a fake, or one aimed
+// at a scripted server).
+using ChatClientFactory =
+    std::function<Result<std::unique_ptr<ChatClient>>(const Value& params, const std::vector<std::string>& environment)>;
 
 }  // namespace automata::tools::llm
