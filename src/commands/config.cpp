@@ -10,7 +10,7 @@
 namespace automata::commands {
 namespace {
 
-const std::vector<std::string> k_keys = {"output", "jobs", "durability", "home", "color"};
+const std::vector<std::string> k_keys = {"output", "jobs", "durability", "home", "color", "prices"};
 
 struct Settings {
   std::optional<std::string> output;
@@ -18,7 +18,30 @@ struct Settings {
   std::optional<std::string> durability;
   std::optional<std::string> home;
   std::optional<bool> color;
+  std::map<std::string, ModelPrice> prices;
 };
+
+// prices: { MODEL: { prompt: USD per million tokens, completion: USD per million tokens } }
+Result<void> read_prices(const YAML::Node& node, const std::string& where, std::map<std::string, ModelPrice>& prices) {
+  if (!node.IsMap()) {
+    return Error::usage(fmt::format("{}: prices is a map of model -> {{prompt, completion}} (USD per million tokens)",
+                                    where));
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string model = it->first.Scalar();
+    const YAML::Node& price = it->second;
+    if (!price.IsMap() || !price["prompt"] || !price["completion"]) {
+      return Error::usage(fmt::format("{}: the price of '{}' needs prompt and completion (USD per million tokens)",
+                                      where, model));
+    }
+    ModelPrice parsed{price["prompt"].as<double>(), price["completion"].as<double>()};
+    if (parsed.prompt < 0 || parsed.completion < 0) {
+      return Error::usage(fmt::format("{}: the price of '{}' cannot be negative", where, model));
+    }
+    prices[model] = parsed;
+  }
+  return {};
+}
 
 Result<void> check_output(const std::string& value, const std::string& where) {
   if (value != "auto" && value != "tty" && value != "plain" && value != "json") {
@@ -68,6 +91,8 @@ Result<void> read_file(const std::filesystem::path& path, Settings& settings, bo
         settings.home = it->second.as<std::string>();
       } else if (key == "color") {
         settings.color = it->second.as<bool>();
+      } else if (key == "prices") {
+        TRY(read_prices(it->second, where, settings.prices));
       } else {
         std::string message = fmt::format("{}: unknown setting '{}'", where, key);
         if (auto suggestion = engine::did_you_mean(key, k_keys)) {
@@ -143,6 +168,9 @@ Result<void> apply_configuration(GlobalOptions& options, const ExplicitFlags& gi
   }
   if (settings.color && !*settings.color) {
     options.no_color = true;
+  }
+  for (const auto& [model, price] : settings.prices) {
+    options.prices[model] = price;
   }
   return {};
 }

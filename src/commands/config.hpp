@@ -2,7 +2,8 @@
 // Configuration (cli.md "Configuration"), later wins: built-in defaults,
 // $XDG_CONFIG_HOME/automata/config.yaml, .automata/config.yaml of the
 // repository, --config FILE, AUTOMATA_* environment, flags.
-// Keys: output, jobs, durability, home, color (true/false). The environment:
+// Keys: output, jobs, durability, home, color (true/false), prices (model ->
+// {prompt, completion} in USD per million tokens). The environment:
 // AUTOMATA_OUTPUT_MODE (not AUTOMATA_OUTPUT: inside a shell step that names
 // the step's outputs file), AUTOMATA_JOBS, AUTOMATA_DURABILITY, AUTOMATA_HOME.
 #include <string>

@@ -3,6 +3,7 @@
 // and an IO interface that cli/ implements, so commands never include cli/
 // (architecture.md: cli -> commands -> tools -> engine).
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,12 @@
 
 namespace automata::commands {
 
+// What a model costs, in US dollars per million tokens (config `prices`).
+struct ModelPrice {
+  double prompt = 0;
+  double completion = 0;
+};
+
 struct GlobalOptions {
   std::string output = "auto";  // auto|tty|plain|json
   int jobs = 0;
@@ -27,6 +34,7 @@ struct GlobalOptions {
   bool quiet = false;
   bool verbose = false;
   bool no_color = false;
+  std::map<std::string, ModelPrice> prices;  // model -> price; later files add to and replace earlier ones
 };
 
 enum class Mode { tty, plain, json };

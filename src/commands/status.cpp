@@ -74,12 +74,43 @@ std::string format_status_text(const Value& status) {
   }
   const auto& tokens = status.value("tokens", Value::object());
   if (tokens.value("prompt", 0) + tokens.value("completion", 0) > 0) {
-    text += fmt::format("  tokens   {} prompt, {} completion\n", tokens.value("prompt", 0), tokens.value("completion", 0));
+    text += fmt::format("  tokens   {} prompt, {} completion", tokens.value("prompt", 0), tokens.value("completion", 0));
+    if (tokens.contains("cost") && tokens["cost"].is_number()) {
+      text += fmt::format(" · ${:.4f}", tokens["cost"].get<double>());
+    } else if (tokens.contains("unpriced")) {
+      text += fmt::format(" · no price for {} (config prices)", fmt::join(tokens["unpriced"], ", "));
+    }
+    text += "\n";
   }
   return text;
 }
 
+
 namespace {
+
+void add_cost(Value& status, const std::map<std::string, ModelPrice>& prices) {
+  if (!status.contains("tokens") || !status["tokens"].contains("by_model")) {
+    return;
+  }
+  Value& tokens = status["tokens"];
+  double cost = 0;
+  Value unpriced = Value::array();
+  for (const auto& [model, used] : tokens["by_model"].items()) {
+    const auto price = prices.find(model);
+    if (price == prices.end()) {
+      unpriced.push_back(model);
+      continue;
+    }
+    cost += (used.value("prompt", 0.0) * price->second.prompt + used.value("completion", 0.0) * price->second.completion) /
+            1e6;
+  }
+  // A partial sum would look like the whole cost: none unless every model is priced.
+  if (unpriced.empty()) {
+    tokens["cost"] = cost;
+  } else {
+    tokens["unpriced"] = std::move(unpriced);
+  }
+}
 
 int status_command(Invocation& inv, const std::string& argument) {
   auto run = find_run(inv, argument);
@@ -90,6 +121,7 @@ int status_command(Invocation& inv, const std::string& argument) {
   if (!status.ok()) {
     return inv.fail(status.error());
   }
+  add_cost(status.value(), inv.global.prices);
   if (inv.io->mode() == Mode::json) {
     inv.io->out(status->dump() + "\n");
   } else {

@@ -19,8 +19,13 @@ std::string_view str(const Value& record, const char* key) {
 
 void RunState::add_llm_usage(const Value& record) {
   if (const auto llm = record.find("llm"); llm != record.end() && llm->is_object()) {
-    prompt_tokens += llm->value("prompt_tokens", std::int64_t{0});
-    completion_tokens += llm->value("completion_tokens", std::int64_t{0});
+    const std::int64_t prompt = llm->value("prompt_tokens", std::int64_t{0});
+    const std::int64_t completion = llm->value("completion_tokens", std::int64_t{0});
+    prompt_tokens += prompt;
+    completion_tokens += completion;
+    auto& by_model = tokens_by_model[llm->value("model", std::string())];
+    by_model.first += prompt;
+    by_model.second += completion;
   }
 }
 
@@ -255,6 +260,13 @@ Value RunState::to_json(bool with_steps) const {
   }
   out["outputs"] = outputs;
   out["tokens"] = Value{{"prompt", prompt_tokens}, {"completion", completion_tokens}};
+  if (!tokens_by_model.empty()) {
+    Value by_model = Value::object();
+    for (const auto& [model, tokens] : tokens_by_model) {
+      by_model[model.empty() ? "unknown" : model] = Value{{"prompt", tokens.first}, {"completion", tokens.second}};
+    }
+    out["tokens"]["by_model"] = std::move(by_model);
+  }
   return out;
 }
 
