@@ -80,6 +80,9 @@ engine::DriveOptions make_drive_options(const Invocation& inv) {
   engine::DriveOptions options;
   options.jobs = inv.global.jobs;
   options.durability = inv.global.durability == "strict" ? engine::Durability::strict : engine::Durability::grouped;
+  for (const auto& [model, price] : inv.global.prices) {
+    options.prices[model] = {price.prompt, price.completion};
+  }
   return options;
 }
 

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,8 @@ struct DriveOptions {
   Durability durability = Durability::grouped;
   std::chrono::milliseconds kill_grace{3000};  // SIGTERM -> SIGKILL for timeouts, cancel, Ctrl-C
   bool control_socket = true;
+  // US dollars per million tokens, by model: prompt, completion (config `prices`).
+  std::map<std::string, std::pair<double, double>> prices;
 };
 
 enum class RunEnd { succeeded, failed, cancelled, paused, interrupted };

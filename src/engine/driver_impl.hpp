@@ -112,6 +112,7 @@ struct Driver::Impl {
   std::set<std::string> stdout_used;     // step ids whose stdout an expression reads
   StepContext* parent_context = nullptr;  // a child workflow waits for signals through its parent step
   bool run_failed = false;
+  bool budget_exceeded = false;  // the run's budget stopped it (RunFailed says so)
   std::string failure_message;
   std::string failed_step;
   std::size_t announced_total = 0;
@@ -131,7 +132,11 @@ struct Driver::Impl {
   std::unique_ptr<ControlServer> control;
   // Last: destroyed (and so joined) before anything its jobs touch.
   StepThreads step_threads;
-  void stop_step_threads();  // cancel what still executes, wait for every job to return
+  void stop_step_threads();
+  // driver_budget.cpp
+  // `pending`: the `llm` usage of the step being recorded, not yet folded.
+  std::optional<std::string> budget_problem(const Value& pending) const;
+  void check_budget(const Value& pending);  // before a step's usage is recorded: may stop the run  // cancel what still executes, wait for every job to return
 
   // driver.cpp
   Result<Value> emit(Value record);  // mask, journal, fold, deliver; returns the full record

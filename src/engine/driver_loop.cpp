@@ -374,7 +374,11 @@ Result<DriveResult> Driver::Impl::run_loop() {
     }
   }
   if (run_failed) {
-    TRY(emit({{"type", "RunFailed"}, {"duration_ms", duration_ms}, {"error", failure_message}}));
+    Value failed = {{"type", "RunFailed"}, {"duration_ms", duration_ms}, {"error", failure_message}};
+    if (budget_exceeded) {
+      failed["budget_exceeded"] = true;
+    }
+    TRY(emit(std::move(failed)));
     TRY(journal->sync());
     return DriveResult{RunEnd::failed, failure_message, Value::object()};
   }

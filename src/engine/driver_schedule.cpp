@@ -571,6 +571,7 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
       record["stdout"] = step_context.stdout_tail();
     }
     if (Value usage = step_context.llm_usage(); !usage.is_null()) {
+      check_budget(usage);
       record["llm"] = std::move(usage);
     }
     TRY(emit(std::move(record)));
@@ -579,6 +580,10 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
   instance.exit_code = result.exit_code;
   instance.error = describe_failure(result);
   const bool cancelled = result.cancelled || instance.cancel_requested;
+  const Value usage = step_context.llm_usage();
+  if (!usage.is_null()) {
+    check_budget(usage);  // before deciding on a retry: a run over budget retries nothing
+  }
   bool retry = false;
   if (!cancelled && stop == StopMode::none) {
     retry = may_retry(instance.def->retry, instance.attempt - instance.attempt_base, result.exit_code, result.retryable);
@@ -612,8 +617,8 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
     failed["stdout"] = step_context.stdout_tail();
   }
   // Tokens spent by a failed attempt count too (a budget stop is a failure).
-  if (Value usage = step_context.llm_usage(); !usage.is_null()) {
-    failed["llm"] = std::move(usage);
+  if (!usage.is_null()) {
+    failed["llm"] = usage;
   }
   TRY(emit(std::move(failed)));
   if (retry) {

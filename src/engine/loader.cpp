@@ -25,8 +25,10 @@
 namespace automata::engine {
 namespace {
 
-const std::vector<std::string> k_top_keys = {"version", "name",    "description", "inputs", "secrets", "env",
-                                              "defaults", "concurrency", "steps", "on_failure", "finally", "outputs"};
+const std::vector<std::string> k_top_keys = {"version",  "name",        "description", "inputs",     "secrets",
+                                              "env",      "defaults",    "concurrency", "budget",     "steps",
+                                              "on_failure", "finally",   "outputs"};
+const std::vector<std::string> k_budget_keys = {"max_tokens_total", "max_cost"};
 const std::vector<std::string> k_step_keys = {"name", "run", "uses", "with", "needs", "if", "matrix", "max_parallel",
                                               "fail_fast", "env", "working_directory", "shell", "timeout", "retry",
                                               "continue_on_error", "compensate", "outputs"};
@@ -146,6 +148,9 @@ class Reader {
           wf.concurrency = static_cast<int>(*n);
         }
       }
+    }
+    if (const auto node = root["budget"]) {
+      read_budget(node, wf);
     }
     const auto steps = root["steps"];
     if (!steps) {
@@ -438,6 +443,31 @@ class Reader {
         continue;
       }
       wf.secrets.push_back(item.Scalar());
+    }
+  }
+
+  void read_budget(const YAML::Node& node, Workflow& wf) {
+    if (!expect_map(node, "budget")) {
+      return;
+    }
+    check_keys(node, k_budget_keys, "in 'budget'");
+    if (const auto n = node["max_tokens_total"]) {
+      if (auto tokens = integer(n, "max_tokens_total")) {
+        if (*tokens < 1) {
+          m_diag.error(at(n), fmt::format("'max_tokens_total' must be at least 1, got {}", *tokens));
+        } else {
+          wf.max_tokens_total = *tokens;
+        }
+      }
+    }
+    if (const auto n = node["max_cost"]) {
+      if (auto cost = number(n, "max_cost")) {
+        if (*cost <= 0) {
+          m_diag.error(at(n), fmt::format("'max_cost' must be more than 0 (US dollars), got {}", *cost));
+        } else {
+          wf.max_cost = *cost;
+        }
+      }
     }
   }
 

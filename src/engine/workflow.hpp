@@ -100,6 +100,11 @@ struct Workflow {
   std::string default_shell = "bash";
   std::optional<TemplateText> default_working_directory;
   int concurrency = 0;  // 0: only --jobs caps
+  // `budget:` the run fails, stopping its steps, once its LLM steps have used
+  // more than this (tokens: prompt + completion; cost: US dollars, priced by
+  // DriveOptions::prices).
+  std::optional<std::int64_t> max_tokens_total;
+  std::optional<double> max_cost;
   std::vector<StepDef> steps;  // main, on_failure and finally, in file order
   NamedTemplates outputs;
 

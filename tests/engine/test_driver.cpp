@@ -1143,6 +1143,79 @@ steps:
   CHECK(journal[journal.size() - 2]["llm"] == Value{{"model", "m1"}, {"prompt_tokens", 7}, {"completion_tokens", 3}});
 }
 
+TEST_CASE("budget: a run over its max_tokens_total stops, compensates and fails with a distinct error") {
+  Harness h;
+  FakeAttempt plan = FakeAttempt::ok();
+  plan.llm_usage = {{"model", "m"}, {"prompt_tokens", 600}, {"completion_tokens", 100}};
+  FakeAttempt code = FakeAttempt::sleep(300ms);  // `slow` is running by the time it finishes
+  code.llm_usage = {{"model", "m"}, {"prompt_tokens", 300}, {"completion_tokens", 50}};
+  h.fake().script["plan"] = {plan};
+  h.fake().script["code"] = {code};
+  h.fake().script["slow"] = {FakeAttempt::hang()};
+  h.options.jobs = 2;
+  auto wf = h.load(R"(
+version: 1
+name: budget
+budget: { max_tokens_total: 1000 }
+steps:
+  plan: { uses: fake, compensate: { uses: fake, with: { tag: undo } } }
+  code: { uses: fake, needs: [plan] }
+  slow: { uses: fake, needs: [plan] }
+  after: { uses: fake, needs: [code, slow] }
+)");
+  const auto run_dir = h.create(wf);
+  const auto result = h.drive(run_dir, wf);
+  CHECK(result.end == RunEnd::failed);
+  CHECK(result.error == "budget exceeded: the run used 1050 tokens, over its max_tokens_total of 1000");
+  const auto journal = h.journal(run_dir);
+  CHECK(journal.back()["type"] == "RunFailed");
+  CHECK(journal.back()["budget_exceeded"] == true);
+  const RunState state = fold_records(journal);
+  CHECK(state.steps.at("code").status == "succeeded");  // the step that went over still completed
+  CHECK(state.steps.at("slow").status == "cancelled");  // running steps are stopped
+  CHECK(state.steps.at("after").status == "skipped");   // nothing new starts
+  CHECK(state.compensated.count("plan") == 1);
+}
+
+TEST_CASE("budget: max_cost prices each model; a model without a price stops the run rather than spend blind") {
+  auto wf_text = R"(
+version: 1
+name: cost
+budget: { max_cost: 0.01 }
+steps:
+  a: { uses: fake }
+  b: { uses: fake, needs: [a] }
+)";
+  {
+    Harness h;
+    FakeAttempt a = FakeAttempt::ok();
+    a.llm_usage = {{"model", "cheap"}, {"prompt_tokens", 1000}, {"completion_tokens", 1000}};  // $0.002
+    FakeAttempt b = FakeAttempt::ok();
+    b.llm_usage = {{"model", "dear"}, {"prompt_tokens", 1000}, {"completion_tokens", 1000}};  // $0.018
+    h.fake().script["a"] = {a};
+    h.fake().script["b"] = {b};
+    auto wf = h.load(wf_text);
+    const auto run_dir = h.create(wf);
+    h.options.prices = {{"cheap", {1.0, 1.0}}, {"dear", {3.0, 15.0}}};
+    const auto result = h.drive(run_dir, wf);
+    CHECK(result.end == RunEnd::failed);
+    CHECK(result.error == "budget exceeded: the run cost $0.0200, over its max_cost of $0.0100");
+  }
+  {
+    Harness h;
+    FakeAttempt a = FakeAttempt::ok();
+    a.llm_usage = {{"model", "mystery"}, {"prompt_tokens", 10}, {"completion_tokens", 10}};
+    h.fake().script["a"] = {a};
+    auto wf = h.load(wf_text);
+    const auto run_dir = h.create(wf);
+    const auto result = h.drive(run_dir, wf);
+    CHECK(result.end == RunEnd::failed);
+    CHECK(result.error == "budget cannot be checked: max_cost is set and model 'mystery' has no price (add it to "
+                          "`prices` in the configuration)");
+    CHECK(fold_records(h.journal(run_dir)).steps.at("b").status == "skipped");
+  }
+}
+
 TEST_CASE("interrupt() also stops a running compensation") {
   Harness h;
   h.fake().script["boom"] = {FakeAttempt::fail(1)};

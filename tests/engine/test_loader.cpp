@@ -696,7 +696,36 @@ wf.yaml:18:47: step 'c' reads steps.a but does not depend on it: add 'a' to its 
 )");
   }
 
-  TEST_CASE("parameters of the sleep, wait and workflow kinds") {
+  TEST_CASE("budget: max_tokens_total and max_cost, checked") {
+  const Workflow& wf = load_ok(R"(
+version: 1
+name: b
+budget: { max_tokens_total: 200000, max_cost: 2.5 }
+steps:
+  a: { run: x }
+)");
+  CHECK(wf.max_tokens_total == 200000);
+  CHECK(wf.max_cost == 2.5);
+  check_diagnostics(R"(
+version: 1
+name: b
+budget: { max_tokens: 5, max_tokens_total: 0, max_cost: free }
+steps:
+  a: { run: x }
+)",
+                    R"(wf.yaml:4:11: unknown key 'max_tokens' in 'budget'
+  budget: { max_tokens: 5, max_tokens_total: 0, max_cost: free }
+            ^
+wf.yaml:4:44: 'max_tokens_total' must be at least 1, got 0
+  budget: { max_tokens: 5, max_tokens_total: 0, max_cost: free }
+                                             ^
+wf.yaml:4:57: 'max_cost' must be a number, got 'free'
+  budget: { max_tokens: 5, max_tokens_total: 0, max_cost: free }
+                                                          ^
+)");
+}
+
+TEST_CASE("parameters of the sleep, wait and workflow kinds") {
     check_diagnostics(R"(steps:
   s1:
     uses: sleep

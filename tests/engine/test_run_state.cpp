@@ -292,7 +292,8 @@ TEST_SUITE("run_state") {
     CHECK(state.steps.at("lint").stdout_tail == "oops");
     CHECK(state.prompt_tokens == 105);
     CHECK(state.completion_tokens == 21);
-    CHECK(state.to_json(false)["tokens"].dump() == R"({"prompt":105,"completion":21})");
+    CHECK(state.to_json(false)["tokens"].dump() ==
+          R"({"prompt":105,"completion":21,"by_model":{"unknown":{"prompt":100,"completion":20},"m":{"prompt":5,"completion":1}}})");
   }
 
   TEST_CASE("an empty journal folds to a running run without an id") {
