@@ -29,12 +29,25 @@ Result<void> read_prices(const YAML::Node& node, const std::string& where, std::
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string model = it->first.Scalar();
-    const YAML::Node& price = it->second;
-    if (!price.IsMap() || !price["prompt"] || !price["completion"]) {
+    // Walked, not looked up with operator[]: yaml-cpp's const lookup trips
+    // GCC 12's dangling-pointer warning.
+    std::optional<double> prompt;
+    std::optional<double> completion;
+    if (it->second.IsMap()) {
+      for (auto field = it->second.begin(); field != it->second.end(); ++field) {
+        const std::string name = field->first.Scalar();
+        if (name == "prompt") {
+          prompt = field->second.as<double>();
+        } else if (name == "completion") {
+          completion = field->second.as<double>();
+        }
+      }
+    }
+    if (!prompt || !completion) {
       return Error::usage(fmt::format("{}: the price of '{}' needs prompt and completion (USD per million tokens)",
                                       where, model));
     }
-    ModelPrice parsed{price["prompt"].as<double>(), price["completion"].as<double>()};
+    ModelPrice parsed{*prompt, *completion};
     if (parsed.prompt < 0 || parsed.completion < 0) {
       return Error::usage(fmt::format("{}: the price of '{}' cannot be negative", where, model));
     }

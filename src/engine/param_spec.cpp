@@ -33,7 +33,8 @@ std::optional<std::string> param_problem(const ParamSpec& spec, const Value& val
     case ParamType::any:
       break;
   }
-  const std::string shown = value.is_string() ? "'" + value.get<std::string>() + "'" : value.dump();
+  // fmt, not operator+: GCC 12 at -O3 warns falsely (stringop-overflow) on the concatenation.
+  const std::string shown = value.is_string() ? fmt::format("'{}'", value.get_ref<const std::string&>()) : value.dump();
   if (!ok) {
     static const char* const k_type_names[] = {"a string", "a number", "a whole number", "true or false",
                                                "a duration such as 90s, 10m or 1h30m", "a list", "a map", "a value"};
