@@ -1,5 +1,7 @@
 #include "tools/llm/llm_chat_step.hpp"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "tools/llm/chat_checkpoint.hpp"
@@ -107,6 +109,19 @@ std::optional<std::string> reply_problem(const Value& schema, const std::string&
   return llm::schema_violation(schema, json);
 }
 
+// The step's parameters with ca_file relative to its working directory, as
+// the http and git kinds read it.
+Value client_params(const StepContext& context) {
+  Value params = context.params();
+  if (const auto ca_file = params.find("ca_file"); ca_file != params.end() && ca_file->is_string()) {
+    const std::filesystem::path path(ca_file->get<std::string>());
+    if (!path.empty() && path.is_relative()) {
+      *ca_file = (context.working_directory() / path).string();
+    }
+  }
+  return params;
+}
+
 class LlmChatKind final : public engine::StepKind {
  public:
   explicit LlmChatKind(llm::ChatClientFactory factory) : m_factory(std::move(factory)) {}
@@ -178,7 +193,7 @@ class LlmChatKind final : public engine::StepKind {
           if (request.model.empty()) {
             request.model = settings->model;
           }
-          auto made = m_factory(context.params(), context.environment());
+          auto made = m_factory(client_params(context), context.environment());
           if (!made.ok()) {
             return usage_failure(llm::redact(made.error().message, key), made.error().hint);
           }

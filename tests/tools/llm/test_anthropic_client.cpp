@@ -192,3 +192,20 @@ TEST_CASE("a stream that ends before message_stop is sent again") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("llm anthropic client") {
+
+TEST_CASE("an error event inside a stream makes the reply incomplete (so it is retried)") {
+  AnthropicStream stream(nullptr);
+  stream.event(R"({"type":"message_start","message":{"model":"m","usage":{"input_tokens":3,"output_tokens":1}}})");
+  CHECK(stream.problem() == "the stream ended before message_stop");
+  stream.event(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
+  CHECK(stream.problem() == "overloaded_error (Overloaded)");
+  stream.reset();
+  stream.event(R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":4}})");
+  CHECK_FALSE(stream.problem().has_value());
+  CHECK(stream.response("asked").usage.model == "asked");
+  CHECK(stream.response("asked").usage.completion_tokens == 4);
+}
+
+}  // TEST_SUITE

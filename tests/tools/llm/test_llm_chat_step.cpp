@@ -273,3 +273,18 @@ TEST_CASE("the kind declares its parameters, provider choices included") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("llm.chat step") {
+
+TEST_CASE("a cancelled step sends nothing more and reports itself cancelled") {
+  Fixture f;
+  f.context.cancel().cancel();
+  f.server.enqueue(ScriptedReply::say("too late"));
+  const auto result = f.run({{"prompt", "hi"}});
+  REQUIRE_FALSE(result.succeeded);
+  CHECK(result.cancelled);
+  CHECK(f.context.recorded_checkpoints().empty());
+  CHECK(f.context.usage().empty());
+}
+
+}  // TEST_SUITE

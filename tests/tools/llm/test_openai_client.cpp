@@ -277,3 +277,21 @@ TEST_CASE("a Retry-After beyond max_retry_wait fails instead of hanging") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("llm openai client") {
+
+TEST_CASE("a stream error chunk, missing ids and object arguments are handled") {
+  OpenAiStream stream(nullptr);
+  stream.data(R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":{"a":1}}}]}}]})");
+  stream.data(R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})");
+  CHECK_FALSE(stream.problem().has_value());
+  const ChatResponse response = stream.response("m");
+  REQUIRE(response.message.tool_calls.size() == 1);
+  CHECK(response.message.tool_calls[0].id == "call_0");
+  CHECK(response.message.tool_calls[0].arguments == Value{{"a", 1}});
+  CHECK(response.finish_reason == "tool_calls");
+  stream.data(R"({"error":{"message":"provider overloaded"}})");
+  CHECK(stream.problem() == "provider overloaded");
+}
+
+}  // TEST_SUITE
