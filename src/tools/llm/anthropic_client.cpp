@@ -1,5 +1,7 @@
 #include "tools/llm/anthropic_client.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "tools/llm/provider_settings.hpp"
@@ -27,15 +29,16 @@ Usage usage_from(const Value& usage, Usage into) {
     return into;
   }
   if (usage.contains("input_tokens")) {
-    into.prompt_tokens = usage.value("input_tokens", std::int64_t{0}) +
-                         usage.value("cache_creation_input_tokens", std::int64_t{0}) +
-                         usage.value("cache_read_input_tokens", std::int64_t{0});
+    into.prompt_tokens = integer_field(usage, "input_tokens") + integer_field(usage, "cache_creation_input_tokens") +
+                         integer_field(usage, "cache_read_input_tokens");
   }
   if (usage.contains("output_tokens")) {
-    into.completion_tokens = usage.value("output_tokens", std::int64_t{0});
+    into.completion_tokens = integer_field(usage, "output_tokens");
   }
   return into;
 }
+
+Result<ChatResponse> parse_reply(const Value& body);
 
 class AnthropicClient final : public ChatClient {
  public:
@@ -182,6 +185,16 @@ std::string anthropic_finish_reason(std::string_view reason) {
 }
 
 Result<ChatResponse> parse_anthropic_reply(const Value& body) {
+  try {
+    return parse_reply(body);
+  } catch (const std::exception& error) {
+    return Error::infra(std::string("an unexpected shape: ") + error.what());
+  }
+}
+
+namespace {
+
+Result<ChatResponse> parse_reply(const Value& body) {
   if (string_field(body, "type") == "error") {
     return Error::infra(fmt::format("an error: {}", body.value("error", Value()).dump()));
   }
@@ -207,16 +220,30 @@ Result<ChatResponse> parse_anthropic_reply(const Value& body) {
   return response;
 }
 
+}  // namespace
+
 void AnthropicStream::reset() { *this = AnthropicStream(std::move(m_on_text)); }
 
 void AnthropicStream::event(const std::string& data) {
+  try {
+    consume(data);
+  } catch (const std::exception& error) {
+    m_error = std::string("an event of an unexpected shape: ") + error.what();
+  }
+}
+
+void AnthropicStream::consume(const std::string& data) {
   const Value event = Value::parse(data, nullptr, false);
   if (!event.is_object()) {
     m_error = "an event that is not JSON";
     return;
   }
   const std::string type = string_field(event, "type");
-  const std::size_t index = event.value("index", std::size_t{0});
+  const auto index = static_cast<std::size_t>(std::max<std::int64_t>(0, integer_field(event, "index")));
+  if (index > 256) {
+    m_error = "a content block index out of range";
+    return;
+  }
   if (type == "message_start") {
     const Value message = event.value("message", Value::object());
     m_model = string_field(message, "model");

@@ -43,6 +43,8 @@ class AnthropicStream {
   ChatResponse response(const std::string& requested_model) const;
 
  private:
+  void consume(const std::string& data);
+
   struct Block {
     std::string type;  // text, tool_use, or another kind that is ignored
     std::string text;  // text, or the tool's input JSON as it grows

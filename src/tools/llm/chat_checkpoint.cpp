@@ -20,7 +20,9 @@ Value response_checkpoint(const ChatResponse& response) {
             {"completion_tokens", response.usage.completion_tokens}}}};
 }
 
-std::optional<ChatResponse> response_from_checkpoint(const Value& checkpoint) {
+namespace {
+
+std::optional<ChatResponse> read_checkpoint(const Value& checkpoint) {
   if (!checkpoint.is_object() || !checkpoint.contains("response") || !checkpoint["response"].is_object()) {
     return std::nullopt;
   }
@@ -39,9 +41,21 @@ std::optional<ChatResponse> response_from_checkpoint(const Value& checkpoint) {
   }
   const Value usage = checkpoint.value("usage", Value::object());
   response.usage.model = usage.value("model", std::string());
-  response.usage.prompt_tokens = usage.value("prompt_tokens", std::int64_t{0});
-  response.usage.completion_tokens = usage.value("completion_tokens", std::int64_t{0});
+  response.usage.prompt_tokens = integer_field(usage, "prompt_tokens");
+  response.usage.completion_tokens = integer_field(usage, "completion_tokens");
   return response;
+}
+
+}  // namespace
+
+// A checkpoint of another shape (written by a later version, say) is not a
+// reply: the call is made again rather than the step failing.
+std::optional<ChatResponse> response_from_checkpoint(const Value& checkpoint) {
+  try {
+    return read_checkpoint(checkpoint);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace automata::tools::llm

@@ -1,5 +1,7 @@
 #include "tools/llm/openai_client.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "tools/llm/provider_settings.hpp"
@@ -43,8 +45,8 @@ std::string string_field(const Value& object, const char* name) {
 Usage usage_from(const Value& usage) {
   Usage out;
   if (usage.is_object()) {
-    out.prompt_tokens = usage.value("prompt_tokens", std::int64_t{0});
-    out.completion_tokens = usage.value("completion_tokens", std::int64_t{0});
+    out.prompt_tokens = integer_field(usage, "prompt_tokens");
+    out.completion_tokens = integer_field(usage, "completion_tokens");
   }
   return out;
 }
@@ -57,6 +59,8 @@ std::string raw_arguments(const Value& function) {
   }
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
+
+Result<ChatResponse> parse_reply(const Value& body);
 
 class OpenAiClient final : public ChatClient {
  public:
@@ -162,6 +166,16 @@ std::string openai_finish_reason(std::string_view reason) {
 }
 
 Result<ChatResponse> parse_openai_reply(const Value& body) {
+  try {
+    return parse_reply(body);
+  } catch (const std::exception& error) {
+    return Error::infra(std::string("an unexpected shape: ") + error.what());
+  }
+}
+
+namespace {
+
+Result<ChatResponse> parse_reply(const Value& body) {
   if (body.contains("error")) {
     return Error::infra(fmt::format("an error: {}", body["error"].dump()));
   }
@@ -192,9 +206,19 @@ Result<ChatResponse> parse_openai_reply(const Value& body) {
   return response;
 }
 
+}  // namespace
+
 void OpenAiStream::reset() { *this = OpenAiStream(std::move(m_on_text)); }
 
 void OpenAiStream::data(const std::string& payload) {
+  try {
+    consume(payload);
+  } catch (const std::exception& error) {
+    m_error = std::string("a chunk of an unexpected shape: ") + error.what();
+  }
+}
+
+void OpenAiStream::consume(const std::string& payload) {
   if (payload == "[DONE]") {
     m_done = true;
     return;
@@ -231,7 +255,14 @@ void OpenAiStream::data(const std::string& payload) {
   }
   if (const auto calls = delta.find("tool_calls"); calls != delta.end() && calls->is_array()) {
     for (const auto& call : *calls) {
-      const std::size_t index = call.value("index", m_calls.empty() ? std::size_t{0} : m_calls.size() - 1);
+      if (!call.is_object()) {
+        continue;
+      }
+      const std::size_t index = call.contains("index") ? static_cast<std::size_t>(std::max<std::int64_t>(0, integer_field(call, "index")))
+                                                       : (m_calls.empty() ? 0 : m_calls.size() - 1);
+      if (index > 64) {
+        continue;  // not a real index: no reply asks for that many calls at once
+      }
       if (index >= m_calls.size()) {
         m_calls.resize(index + 1);
       }

@@ -39,6 +39,8 @@ class OpenAiStream {
   ChatResponse response(const std::string& requested_model) const;
 
  private:
+  void consume(const std::string& payload);
+
   struct PartialCall {
     std::string id;
     std::string name;

@@ -20,4 +20,15 @@ std::string arguments_text(const ToolCall& call) {
   return call.arguments.is_object() ? call.arguments.dump() : "{}";
 }
 
+std::int64_t integer_field(const Value& object, const char* name) {
+  if (!object.is_object()) {
+    return 0;
+  }
+  const auto it = object.find(name);
+  if (it == object.end() || !it->is_number()) {
+    return 0;
+  }
+  return it->is_number_float() ? static_cast<std::int64_t>(it->get<double>()) : it->get<std::int64_t>();
+}
+
 }  // namespace automata::tools::llm

@@ -1,5 +1,6 @@
 #pragma once
 // Helpers both wire protocols use on tool calls.
+#include <cstdint>
 #include <string>
 
 #include "engine/value.hpp"
@@ -16,5 +17,9 @@ ToolCall make_tool_call(std::string id, std::string name, std::string raw_argume
 // The text sent back for a call's arguments: raw as received, or the parsed
 // value when there was no raw text.
 std::string arguments_text(const ToolCall& call);
+
+// A whole-number member of a JSON object (token counts, indices): 0 when it
+// is missing, null or not a number, as some servers send.
+std::int64_t integer_field(const Value& object, const char* name);
 
 }  // namespace automata::tools::llm

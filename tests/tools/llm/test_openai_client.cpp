@@ -295,3 +295,22 @@ TEST_CASE("a stream error chunk, missing ids and object arguments are handled") 
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("llm openai client") {
+
+TEST_CASE("odd shapes from loose servers neither throw nor crash") {
+  OpenAiStream stream(nullptr);
+  stream.data(R"({"choices":[{"index":0,"delta":{"content":"hi","tool_calls":["nonsense"]},"finish_reason":null}]})");
+  stream.data(R"({"choices":[],"usage":{"prompt_tokens":null,"completion_tokens":2.0}})");
+  stream.data("[DONE]");
+  CHECK_FALSE(stream.problem().has_value());
+  const ChatResponse response = stream.response("m");
+  CHECK(response.message.content == "hi");
+  CHECK(response.usage.prompt_tokens == 0);
+  CHECK(response.usage.completion_tokens == 2);
+  const auto whole = parse_openai_reply(Value::parse(R"({"choices":[{"message":{"content":"x","tool_calls":[7]}}]})"));
+  REQUIRE_FALSE(whole.ok());
+  CHECK(whole.error().message.rfind("an unexpected shape: ", 0) == 0);
+}
+
+}  // TEST_SUITE
