@@ -5,6 +5,7 @@
 #include "tools/fs/fs_steps.hpp"
 #include "tools/git/git_kinds.hpp"
 #include "tools/http/http_request_step.hpp"
+#include "tools/llm/llm_chat_step.hpp"
 #include "tools/shell_step.hpp"
 
 namespace automata::tools {
@@ -24,6 +25,7 @@ engine::StepKindRegistry builtin_step_kinds() {
   kinds.add(make_git_reset_kind());
   kinds.add(make_git_delete_branch_kind());
   kinds.add(make_http_request_kind());
+  kinds.add(make_llm_chat_kind());
   kinds.add(make_forge_pr_kind());
   kinds.add(make_forge_comment_kind());
   kinds.add(make_forge_status_kind());

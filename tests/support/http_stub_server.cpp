@@ -39,6 +39,8 @@ const char* reason(int status) {
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
+    case 401: return "Unauthorized";
+    case 529: return "Overloaded";
     default: return "Status";
   }
 }
@@ -56,6 +58,16 @@ bool write_all(int fd, const std::string& data) {
     done += static_cast<std::size_t>(n);
   }
   return true;
+}
+
+std::string to_hex(std::size_t value) {
+  static const char* const k_digits = "0123456789abcdef";
+  std::string out;
+  do {
+    out.insert(out.begin(), k_digits[value % 16]);
+    value /= 16;
+  } while (value != 0);
+  return out;
 }
 
 }  // namespace
@@ -241,13 +253,22 @@ void HttpStubServer::serve(int fd) {
     for (const auto& [name, value] : response.headers) {
       text += name + ": " + value + "\r\n";
     }
-    text += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+    const bool chunked = !response.chunks.empty();
+    text += chunked ? std::string("Transfer-Encoding: chunked\r\n")
+                    : "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
     text += close ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
     text += "\r\n";
-    if (request.method != "HEAD") {
+    if (request.method != "HEAD" && !chunked) {
       text += response.body;
     }
-    if (!write_all(fd, text) || close) {
+    bool written = write_all(fd, text);
+    if (chunked) {
+      for (const auto& piece : response.chunks) {
+        written = written && (piece.empty() || write_all(fd, to_hex(piece.size()) + "\r\n" + piece + "\r\n"));
+      }
+      written = written && write_all(fd, "0\r\n\r\n");
+    }
+    if (!written || close) {
       ::shutdown(fd, SHUT_RDWR);
       return;
     }

@@ -2,8 +2,8 @@
 // A real HTTP/1.1 server on 127.0.0.1 for testing HTTP-speaking step kinds:
 // an ephemeral port, its own threads, stopped by the destructor. It records
 // every request and answers from a per-test script: a queue of responses, or
-// a handler function. Content-Length bodies; keep-alive unless either side
-// says Connection: close.
+// a handler function. Content-Length bodies, or chunked ones streamed piece by
+// piece; keep-alive unless either side says Connection: close.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -33,6 +33,9 @@ struct StubResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // Content-Length is added
   bool close = false;  // answer with Connection: close and hang up
+  // Non-empty: a streamed answer (server-sent events), sent with
+  // Transfer-Encoding: chunked, one write per piece, `body` ignored.
+  std::vector<std::string> chunks;
 
   // A JSON body with Content-Type: application/json.
   static StubResponse json(int status, std::string body);

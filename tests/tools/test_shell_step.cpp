@@ -145,7 +145,7 @@ TEST_CASE("the registry lists every built-in step kind") {
   CHECK(kinds.names() == std::vector<std::string>{"forge.comment", "forge.issue", "forge.merge", "forge.pr",
                                                   "forge.status", "fs.patch", "fs.read", "fs.write", "git.branch",
                                                   "git.clone", "git.commit", "git.delete_branch", "git.diff",
-                                                  "git.push", "git.reset", "git.worktree", "http.request", "shell",
+                                                  "git.push", "git.reset", "git.worktree", "http.request", "llm.chat", "shell",
                                                   "sleep", "wait", "workflow"});
   CHECK(kinds.find("sleep")->uses_job_slot() == false);
   CHECK(kinds.find("wait")->uses_job_slot() == false);

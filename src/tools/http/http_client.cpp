@@ -47,8 +47,23 @@ struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 
+struct BodySink {
+  CURL* curl = nullptr;
+  std::string* body = nullptr;
+  const std::function<void(std::string_view)>* on_chunk = nullptr;
+};
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  auto* sink = static_cast<BodySink*>(user);
+  if (*sink->on_chunk) {
+    long status = 0;
+    curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      (*sink->on_chunk)(std::string_view(data, size * count));
+      return size * count;
+    }
+  }
+  sink->body->append(data, size * count);
   return size * count;
 }
 
@@ -182,7 +197,8 @@ Result<HttpResponse> perform_once(const HttpRequest& request, const engine::Canc
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  BodySink sink{curl, &response.body, &request.on_body_chunk};
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);

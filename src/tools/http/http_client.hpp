@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct HttpRequest {
   engine::Duration timeout{std::chrono::seconds(30)};
   std::string ca_file;  // extra CA bundle for self-hosted servers; verification stays on
   bool follow_redirects = false;  // up to 5; curl keeps credentials to the first host only
+  // Streamed responses (server-sent events): when set, the body of a 2xx
+  // response is handed over here as it arrives and not kept in
+  // HttpResponse::body; any other status is still kept whole, for the error.
+  std::function<void(std::string_view)> on_body_chunk;
 };
 
 struct HttpResponse {
