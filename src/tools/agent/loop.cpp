@@ -1,0 +1,334 @@
+#include "tools/agent/loop.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "tools/agent/conversation.hpp"
+#include "tools/agent/transcript.hpp"
+#include "tools/agent/truncate.hpp"
+
+namespace automata::tools::agent {
+namespace {
+
+// Text-only replies in a row that are answered with a nudge before they count
+// as format errors: a model may think aloud once.
+constexpr int k_free_text_replies = 1;
+
+constexpr std::string_view k_continue_note =
+    "Your reply called no tool. Continue the work with a tool call, or call finish with a summary if the task is "
+    "done.";
+constexpr std::string_view k_empty_note = "Your reply had neither text nor a tool call. Call a tool, or call finish.";
+
+std::string call_key(const llm::ToolCall& call) { return call.name + " " + call.arguments.dump(); }
+
+// One line for the log: "read_file {"path":"src/a.cpp"}".
+std::string call_line(const llm::ToolCall& call) {
+  std::string args = call.raw_arguments;
+  std::replace(args.begin(), args.end(), '\n', ' ');
+  return call.name + " " + truncate_middle(args, 160);
+}
+
+}  // namespace
+
+AgentLoop::AgentLoop(llm::ChatClient& client, AgentToolbox& toolbox, engine::StepContext& context,
+                     AgentLoopOptions options)
+    : m_client(client),
+      m_toolbox(toolbox),
+      m_context(context),
+      m_options(std::move(options)),
+      m_budget(m_options.limits),
+      m_stuck(m_options.stuck_repeat_limit) {
+  m_result.transcript = m_options.transcript;
+}
+
+std::optional<AgentLoop::Stop> AgentLoop::before_turn() const {
+  if (m_context.cancel_token().cancelled()) {
+    return Stop{AgentOutcome::cancelled, "cancelled"};
+  }
+  if (m_options.limits.time_limit) {
+    const auto elapsed = m_context.clock().wall_now() - m_context.first_started();
+    if (elapsed >= *m_options.limits.time_limit) {
+      return Stop{AgentOutcome::time_limit,
+                  fmt::format("stopped after {}s, the time limit", std::chrono::duration_cast<std::chrono::seconds>(
+                                                                       *m_options.limits.time_limit)
+                                                                       .count())};
+    }
+  }
+  return std::nullopt;
+}
+
+Result<AgentLoop::Turn> AgentLoop::live_turn(int number, std::optional<Stop>& stop) {
+  m_context.heartbeat(fmt::format("turn {}/{}", number, m_options.limits.max_iterations));
+  llm::ChatRequest request;
+  request.model = m_options.model;
+  request.messages = m_messages;
+  request.tools = AgentToolbox::specs();
+  llm::ChatObserver observer;
+  observer.on_retry = [this](const std::string& note) { m_context.output(engine::OutputStream::err, mask(note) + "\n"); };
+  observer.cancel = &m_context.cancel_token();
+  auto response = m_client.chat(request, observer);
+  if (!response.ok()) {
+    if (m_context.cancel_token().cancelled()) {
+      stop = Stop{AgentOutcome::cancelled, "cancelled"};
+    } else {
+      stop = Stop{AgentOutcome::model_error, mask(fmt::format("the model call failed: {}", response.error().message))};
+    }
+    return Error::failed(stop->message);
+  }
+  llm::Message reply = std::move(response->message);
+  reply.role = llm::Role::assistant;
+  for (std::size_t i = 0; i < reply.tool_calls.size(); ++i) {
+    if (reply.tool_calls[i].id.empty()) {  // some servers omit ids; results must answer one
+      reply.tool_calls[i].id = fmt::format("call_{}_{}", number, i + 1);
+    }
+  }
+  Turn turn;
+  turn.number = number;
+  turn.usage = response->usage;
+  if (turn.usage.model.empty()) {
+    turn.usage.model = m_options.model;
+  }
+  turn.reply = mask_message(reply, [this](std::string_view text) { return mask(text); });
+  bool finished = false;
+  // Tools run with the arguments as sent (a file may need a value the mask hides).
+  for (const auto& call : reply.tool_calls) {
+    ToolResult result;
+    if (finished) {
+      result.content = "not run: finish was called before this call";
+      result.is_error = true;
+    } else if (m_context.cancel_token().cancelled()) {
+      result.content = "not run: the step was cancelled";
+      result.is_error = true;
+    } else {
+      m_context.output(engine::OutputStream::out, mask(fmt::format("turn {}: {}\n", number, call_line(call))));
+      result = m_toolbox.execute(call, m_context.cancel_token());
+      finished = result.finish;
+    }
+    llm::Message message;
+    message.role = llm::Role::tool;
+    message.content = mask(result.content);
+    message.tool_call_id = call.id;
+    message.tool_name = call.name;
+    message.is_error = result.is_error;
+    turn.results.push_back(std::move(message));
+    turn.format_errors.push_back(result.format_error);
+    for (auto& path : result.files_changed) {
+      turn.files_changed.push_back(mask(path));
+    }
+  }
+  return turn;
+}
+
+std::optional<AgentLoop::Stop> AgentLoop::absorb(const Turn& turn, std::vector<std::string>& notes) {
+  m_result.iterations = turn.number;
+  m_result.tool_calls += static_cast<int>(turn.reply.tool_calls.size());
+  m_budget.add(turn.usage.prompt_tokens, turn.usage.completion_tokens);
+  m_context.add_llm_usage(turn.usage.model, turn.usage.prompt_tokens, turn.usage.completion_tokens);
+
+  for (const auto& path : turn.files_changed) {
+    if (std::find(m_result.files_changed.begin(), m_result.files_changed.end(), path) == m_result.files_changed.end()) {
+      m_result.files_changed.push_back(path);
+    }
+  }
+  std::optional<Stop> stop;
+  bool format_error = false;
+  bool any_valid_call = false;
+  for (std::size_t i = 0; i < turn.reply.tool_calls.size(); ++i) {
+    const llm::ToolCall& call = turn.reply.tool_calls[i];
+    const llm::Message& result = turn.results[i];
+    if (turn.format_errors[i]) {
+      format_error = true;
+      continue;
+    }
+    any_valid_call = true;
+    if (call.name == "finish" && !result.is_error && !stop) {
+      m_result.summary = call.arguments.value("summary", std::string());
+      stop = Stop{AgentOutcome::finished, "finished"};
+    }
+    if (auto pattern = m_stuck.record(call_key(call), result.content, result.is_error); pattern && !stop) {
+      if (!m_warned_stuck) {
+        m_warned_stuck = true;
+        notes.push_back(fmt::format("You are repeating yourself: {}. Try something else, or call finish with a "
+                                    "summary if you cannot make progress.",
+                                    *pattern));
+      } else {
+        stop = Stop{AgentOutcome::stuck, fmt::format("stopped as stuck: {}, after being told once", *pattern)};
+      }
+    }
+  }
+  if (turn.reply.tool_calls.empty()) {
+    if (turn.reply.content.empty()) {
+      format_error = true;
+      notes.emplace_back(k_empty_note);
+    } else {
+      notes.emplace_back(k_continue_note);
+      format_error = ++m_consecutive_text_only > k_free_text_replies;
+    }
+  } else {
+    m_consecutive_text_only = 0;
+  }
+  if (format_error) {
+    ++m_consecutive_format_errors;
+  } else if (any_valid_call) {
+    m_consecutive_format_errors = 0;
+  }
+  if (stop && stop->outcome == AgentOutcome::finished) {
+    return stop;
+  }
+  if (m_consecutive_format_errors >= m_options.limits.max_format_errors) {
+    return Stop{AgentOutcome::format_errors,
+                fmt::format("stopped after {} consecutive replies with format errors (malformed or unknown tool calls, "
+                            "or no tool call)",
+                            m_consecutive_format_errors)};
+  }
+  if (stop) {
+    return stop;
+  }
+  if (auto hit = m_budget.exceeded()) {
+    return Stop{hit->outcome, "stopped: " + hit->message};
+  }
+  if (turn.number >= m_options.limits.max_iterations) {
+    return Stop{AgentOutcome::max_iterations,
+                fmt::format("stopped after {} iterations without calling finish", turn.number)};
+  }
+  return std::nullopt;
+}
+
+void AgentLoop::append(const Turn& turn) {
+  m_messages.push_back(turn.reply);
+  for (const auto& result : turn.results) {
+    m_messages.push_back(result);
+  }
+  for (const auto& note : turn.notes) {
+    llm::Message message;
+    message.role = llm::Role::user;
+    message.content = note;
+    m_messages.push_back(std::move(message));
+  }
+}
+
+Value AgentLoop::turn_to_value(const Turn& turn) const {
+  Value results = Value::array();
+  for (std::size_t i = 0; i < turn.results.size(); ++i) {
+    Value result = message_to_value(turn.results[i]);
+    result["format_error"] = static_cast<bool>(turn.format_errors[i]);
+    results.push_back(std::move(result));
+  }
+  Value value = {{"turn", turn.number},
+                 {"reply", message_to_value(turn.reply)},
+                 {"results", std::move(results)},
+                 {"notes", turn.notes},
+                 {"files_changed", turn.files_changed},
+                 {"usage",
+                  {{"model", turn.usage.model},
+                   {"prompt_tokens", turn.usage.prompt_tokens},
+                   {"completion_tokens", turn.usage.completion_tokens}}}};
+  return mask_value(value, [this](std::string_view text) { return mask(text); });
+}
+
+Result<AgentLoop::Turn> AgentLoop::turn_from_value(const Value& value) const {
+  if (!value.is_object() || !value.contains("turn") || !value["turn"].is_number_integer() ||
+      !value.contains("reply") || !value.contains("results") || !value["results"].is_array()) {
+    return Error::infra("agent.run: a checkpoint of this step is not an agent turn");
+  }
+  Turn turn;
+  turn.number = value["turn"].get<int>();
+  TRY_ASSIGN(turn.reply, message_from_value(value["reply"]));
+  for (const auto& result : value["results"]) {
+    TRY_ASSIGN(llm::Message message, message_from_value(result));
+    turn.results.push_back(std::move(message));
+    turn.format_errors.push_back(result.value("format_error", false));
+  }
+  if (turn.results.size() != turn.reply.tool_calls.size()) {
+    return Error::infra(fmt::format("agent.run: the checkpoint of turn {} has {} results for {} tool calls",
+                                    turn.number, turn.results.size(), turn.reply.tool_calls.size()));
+  }
+  if (const auto it = value.find("notes"); it != value.end() && it->is_array()) {
+    for (const auto& note : *it) {
+      turn.notes.push_back(note.is_string() ? note.get<std::string>() : note.dump());
+    }
+  }
+  if (const auto it = value.find("files_changed"); it != value.end() && it->is_array()) {
+    for (const auto& path : *it) {
+      if (path.is_string()) {
+        turn.files_changed.push_back(path.get<std::string>());
+      }
+    }
+  }
+  const Value usage = value.value("usage", Value::object());
+  turn.usage.model = usage.value("model", std::string());
+  turn.usage.prompt_tokens = usage.value("prompt_tokens", std::int64_t{0});
+  turn.usage.completion_tokens = usage.value("completion_tokens", std::int64_t{0});
+  return turn;
+}
+
+void AgentLoop::update_transcript(const std::string& status) {
+  if (m_options.transcript.empty()) {
+    return;
+  }
+  const std::string text = mask(render_transcript(m_context.step_id(), m_messages, status));
+  if (auto written = write_transcript(m_options.transcript, text); !written.ok()) {
+    // The transcript is a record, not the work: say so and go on.
+    m_context.output(engine::OutputStream::err,
+                     mask(fmt::format("agent.run: cannot write the transcript: {}\n", written.error().message)));
+  }
+}
+
+AgentRunResult AgentLoop::finish(const Stop& stop) {
+  m_result.outcome = stop.outcome;
+  m_result.message = mask(stop.message);
+  m_result.summary = mask(m_result.summary);
+  m_result.prompt_tokens = m_budget.prompt_tokens();
+  m_result.completion_tokens = m_budget.completion_tokens();
+  m_result.cost = m_budget.cost();
+  update_transcript(fmt::format("Outcome: **{}**: {}. {} iterations, {} tool calls, {} prompt + {} completion tokens.",
+                                outcome_name(stop.outcome), m_result.message, m_result.iterations,
+                                m_result.tool_calls, m_result.prompt_tokens, m_result.completion_tokens));
+  return m_result;
+}
+
+Result<AgentRunResult> AgentLoop::run() {
+  llm::Message system;
+  system.role = llm::Role::system;
+  system.content = mask(m_options.system_prompt);
+  llm::Message user;
+  user.role = llm::Role::user;
+  user.content = mask(m_options.first_user_message);
+  m_messages = {system, user};
+
+  int number = 0;
+  for (const Value& recorded : m_context.checkpoints()) {
+    TRY_ASSIGN(Turn turn, turn_from_value(recorded));
+    if (turn.number != number + 1) {
+      return Error::infra(fmt::format("agent.run: checkpointed turn {} follows turn {}", turn.number, number));
+    }
+    number = turn.number;
+    std::vector<std::string> recomputed;  // the recorded notes are what the model saw
+    std::optional<Stop> stop = absorb(turn, recomputed);
+    append(turn);
+    if (stop) {
+      return finish(*stop);
+    }
+  }
+  while (true) {
+    if (auto stop = before_turn()) {
+      return finish(*stop);
+    }
+    ++number;
+    std::optional<Stop> failed;
+    auto turn = live_turn(number, failed);
+    if (!turn.ok()) {
+      m_result.iterations = number - 1;
+      return finish(*failed);
+    }
+    std::optional<Stop> stop = absorb(*turn, turn->notes);
+    append(*turn);
+    TRY(m_context.checkpoint(turn_to_value(*turn)));
+    if (stop) {
+      return finish(*stop);
+    }
+    update_transcript(fmt::format("Running: {} iterations so far.", number));
+  }
+}
+
+}  // namespace automata::tools::agent

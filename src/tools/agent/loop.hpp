@@ -1,0 +1,98 @@
+#pragma once
+// The agent's tool-calling loop (after mini-swe-agent's: query, execute,
+// append): a system prompt and a first user message, then turns of one model
+// call and the tool calls of its reply, until `finish` or a limit.
+//
+// Durability: each completed turn is checkpointed (StepContext::checkpoint)
+// as {"turn": n, "reply": <message>, "results": [<tool message> + "format_error"],
+//     "notes": [<user message text>], "files_changed": [...], "usage": {"model", "prompt_tokens", "completion_tokens"}}
+// all masked. A resumed step replays its checkpoints through the same
+// bookkeeping (counters, stuck detector, budget, usage) without calling the
+// model or the tools, and goes on at the next turn. Everything that enters the
+// conversation is masked too, so a resumed conversation is the one the model saw.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/step_kind.hpp"
+#include "tools/agent/limits.hpp"
+#include "tools/agent/outcome.hpp"
+#include "tools/agent/stuck_detector.hpp"
+#include "tools/agent/toolbox.hpp"
+#include "tools/llm/chat.hpp"
+
+namespace automata::tools::agent {
+
+struct AgentLoopOptions {
+  std::string model;
+  std::string system_prompt;
+  std::string first_user_message;
+  AgentLimits limits;
+  std::size_t stuck_repeat_limit = 3;
+  std::filesystem::path transcript;  // empty: none written
+};
+
+struct AgentRunResult {
+  AgentOutcome outcome = AgentOutcome::finished;
+  std::string message;  // why it stopped, one line, masked
+  std::string summary;  // finish's summary, masked
+  int iterations = 0;   // turns (model replies), resumed ones included
+  int tool_calls = 0;
+  std::vector<std::string> files_changed;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  double cost = 0;
+  std::filesystem::path transcript;
+};
+
+class AgentLoop {
+ public:
+  AgentLoop(llm::ChatClient& client, AgentToolbox& toolbox, engine::StepContext& context, AgentLoopOptions options);
+
+  // Errors only for what the loop cannot go on from (a checkpoint that cannot
+  // be written, a checkpoint that cannot be read); every limit is an outcome.
+  Result<AgentRunResult> run();
+
+ private:
+  struct Turn {
+    int number = 0;
+    llm::Message reply;
+    std::vector<llm::Message> results;
+    std::vector<bool> format_errors;  // per result
+    std::vector<std::string> notes;   // user messages appended after the results
+    std::vector<std::string> files_changed;  // by write_file and apply_patch
+    llm::Usage usage;
+  };
+  struct Stop {
+    AgentOutcome outcome;
+    std::string message;
+  };
+
+  std::optional<Stop> before_turn() const;
+  Result<Turn> live_turn(int number, std::optional<Stop>& stop);
+  // Counters, stuck detector, budget, files and usage: the same for a live
+  // and a replayed turn. Adds its notes to `notes`.
+  std::optional<Stop> absorb(const Turn& turn, std::vector<std::string>& notes);
+  void append(const Turn& turn);
+  Value turn_to_value(const Turn& turn) const;
+  Result<Turn> turn_from_value(const Value& value) const;
+  void update_transcript(const std::string& status);
+  AgentRunResult finish(const Stop& stop);
+  std::string mask(std::string_view text) const { return m_context.mask(text); }
+
+  llm::ChatClient& m_client;
+  AgentToolbox& m_toolbox;
+  engine::StepContext& m_context;
+  AgentLoopOptions m_options;
+  Budget m_budget;
+  StuckDetector m_stuck;
+  std::vector<llm::Message> m_messages;
+  AgentRunResult m_result;
+  int m_consecutive_format_errors = 0;
+  int m_consecutive_text_only = 0;
+  bool m_warned_stuck = false;
+};
+
+}  // namespace automata::tools::agent
