@@ -3,6 +3,7 @@
 // The factory hands out clients that share one script, so a test can read
 // what the step sent after the step has dropped its client.
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,6 +18,7 @@ struct ChatScript {
   std::deque<Result<tools::llm::ChatResponse>> replies;
   std::vector<tools::llm::ChatRequest> requests;
   std::vector<Value> factory_params;
+  std::function<void()> on_chat;  // runs at each request, before the reply (e.g. to cancel)
 };
 
 class FakeChatClient final : public tools::llm::ChatClient {
@@ -25,6 +27,9 @@ class FakeChatClient final : public tools::llm::ChatClient {
   Result<tools::llm::ChatResponse> chat(const tools::llm::ChatRequest& request,
                                         const tools::llm::ChatObserver&) override {
     m_script->requests.push_back(request);
+    if (m_script->on_chat) {
+      m_script->on_chat();
+    }
     if (m_script->replies.empty()) {
       return Error::usage("the fake's script has no more replies");
     }

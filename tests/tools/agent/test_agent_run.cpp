@@ -300,6 +300,20 @@ TEST_CASE("model error and cancellation") {
   }
 }
 
+TEST_CASE("cancelled while the model answers: its tool calls are not run") {
+  Run run;
+  run.script->on_chat = [&run] { run.context.cancel().cancel(); };
+  run.reply(call("run_shell_command", shell("touch marker")));
+  run.reply(finish_reply());
+  const auto result = run.execute();
+  CHECK(result.outputs["outcome"] == "cancelled");
+  CHECK(result.cancelled);
+  CHECK_FALSE(std::filesystem::exists(run.ws("marker")));
+  CHECK(run.script->requests.size() == 1);
+  REQUIRE(run.context.recorded_checkpoints().size() == 1);
+  CHECK(run.context.recorded_checkpoints()[0]["results"][0]["content"] == "not run: the step was cancelled");
+}
+
 TEST_CASE("each turn is checkpointed; a resumed run replays them without calling the model again") {
   std::vector<Value> recorded;
   {
