@@ -5,6 +5,7 @@
 
 #include "engine/loader.hpp"
 #include "tools/agent/agent_kinds.hpp"
+#include "tools/agent/git_changes.hpp"
 #include "tools/agent/loop.hpp"
 #include "tools/agent/prompt.hpp"
 #include "tools/agent/transcript.hpp"
@@ -191,6 +192,26 @@ class AgentRunKind final : public engine::StepKind {
         {string_param(params, "instructions"), task, agent::repository_overview(toolbox.workspace())});
     options.first_user_message = agent::first_user_message(task);
     options.transcript = agent::transcript_path(context.run_directory(), context.step_id());
+    options.list_changes = [&context, root = workspace->root(), transcript = options.transcript]()
+        -> std::optional<std::vector<std::string>> {
+      auto files = agent::git_changed_files(context.launcher(), root, context.environment(), context.cancel_token());
+      if (!files) {
+        return std::nullopt;
+      }
+      // A run directory inside the workspace (its transcript, logs) is not the agent's work.
+      std::error_code ec;
+      const auto relative = [&](const std::filesystem::path& path) {
+        return std::filesystem::weakly_canonical(path, ec).lexically_relative(root).generic_string();
+      };
+      const std::string run_dir = relative(context.run_directory());
+      const std::string transcript_file = relative(transcript);
+      std::erase_if(*files, [&](const std::string& path) {
+        const bool in_run_dir = run_dir != "." && !run_dir.empty() && run_dir.rfind("..", 0) != 0 &&
+                                path.rfind(run_dir + "/", 0) == 0;
+        return in_run_dir || path == transcript_file;
+      });
+      return files;
+    };
 
     agent::AgentLoop loop(**client, toolbox, context, std::move(options));
     auto result = loop.run();

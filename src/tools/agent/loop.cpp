@@ -223,10 +223,13 @@ Value AgentLoop::turn_to_value(const Turn& turn) const {
                   {{"model", turn.usage.model},
                    {"prompt_tokens", turn.usage.prompt_tokens},
                    {"completion_tokens", turn.usage.completion_tokens}}}};
+  if (turn.number == 1) {
+    value["changed_before"] = m_changed_before;
+  }
   return mask_value(value, [this](std::string_view text) { return mask(text); });
 }
 
-Result<AgentLoop::Turn> AgentLoop::turn_from_value(const Value& value) const {
+Result<AgentLoop::Turn> AgentLoop::turn_from_value(const Value& value) {
   if (!value.is_object() || !value.contains("turn") || !value["turn"].is_number_integer() ||
       !value.contains("reply") || !value.contains("results") || !value["results"].is_array()) {
     return Error::infra("agent.run: a checkpoint of this step is not an agent turn");
@@ -255,6 +258,9 @@ Result<AgentLoop::Turn> AgentLoop::turn_from_value(const Value& value) const {
       }
     }
   }
+  if (const auto it = value.find("changed_before"); turn.number == 1 && it != value.end() && it->is_array()) {
+    m_changed_before = it->get<std::vector<std::string>>();
+  }
   const Value usage = value.value("usage", Value::object());
   turn.usage.model = usage.value("model", std::string());
   turn.usage.prompt_tokens = usage.value("prompt_tokens", std::int64_t{0});
@@ -275,6 +281,16 @@ void AgentLoop::update_transcript(const std::string& status) {
 }
 
 AgentRunResult AgentLoop::finish(const Stop& stop) {
+  if (m_options.list_changes) {
+    for (auto& path : m_options.list_changes().value_or(std::vector<std::string>())) {
+      const auto known = [&path](const std::vector<std::string>& list) {
+        return std::find(list.begin(), list.end(), path) != list.end();
+      };
+      if (!known(m_changed_before) && !known(m_result.files_changed)) {
+        m_result.files_changed.push_back(mask(path));
+      }
+    }
+  }
   m_result.outcome = stop.outcome;
   m_result.message = mask(stop.message);
   m_result.summary = mask(m_result.summary);
@@ -296,6 +312,9 @@ Result<AgentRunResult> AgentLoop::run() {
   user.content = mask(m_options.first_user_message);
   m_messages = {system, user};
 
+  if (m_context.checkpoints().empty() && m_options.list_changes) {
+    m_changed_before = m_options.list_changes().value_or(std::vector<std::string>());
+  }
   int number = 0;
   for (const Value& recorded : m_context.checkpoints()) {
     TRY_ASSIGN(Turn turn, turn_from_value(recorded));

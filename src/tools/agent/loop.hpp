@@ -5,13 +5,14 @@
 //
 // Durability: each completed turn is checkpointed (StepContext::checkpoint)
 // as {"turn": n, "reply": <message>, "results": [<tool message> + "format_error"],
-//     "notes": [<user message text>], "files_changed": [...], "usage": {"model", "prompt_tokens", "completion_tokens"}}
+//     "notes": [<user message text>], "files_changed": [...], "changed_before": [...] (turn 1), "usage": {"model", "prompt_tokens", "completion_tokens"}}
 // all masked. A resumed step replays its checkpoints through the same
 // bookkeeping (counters, stuck detector, budget, usage) without calling the
 // model or the tools, and goes on at the next turn. Everything that enters the
 // conversation is masked too, so a resumed conversation is the one the model saw.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,10 @@ struct AgentLoopOptions {
   AgentLimits limits;
   std::size_t stuck_repeat_limit = 3;
   std::filesystem::path transcript;  // empty: none written
+  // Files changed in the workspace as far as it can tell (git status), or
+  // nullopt. Asked at the start and the end: what was already changed before
+  // the first turn is left out (and journaled with turn 1 for a resume).
+  std::function<std::optional<std::vector<std::string>>()> list_changes;
 };
 
 struct AgentRunResult {
@@ -77,7 +82,7 @@ class AgentLoop {
   std::optional<Stop> absorb(const Turn& turn, std::vector<std::string>& notes);
   void append(const Turn& turn);
   Value turn_to_value(const Turn& turn) const;
-  Result<Turn> turn_from_value(const Value& value) const;
+  Result<Turn> turn_from_value(const Value& value);  // also restores m_changed_before
   void update_transcript(const std::string& status);
   AgentRunResult finish(const Stop& stop);
   std::string mask(std::string_view text) const { return m_context.mask(text); }
@@ -93,6 +98,7 @@ class AgentLoop {
   int m_consecutive_format_errors = 0;
   int m_consecutive_text_only = 0;
   bool m_warned_stuck = false;
+  std::vector<std::string> m_changed_before;
 };
 
 }  // namespace automata::tools::agent

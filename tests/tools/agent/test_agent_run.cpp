@@ -2,6 +2,7 @@
 // sent, the outcomes and limits, stuck detection, resume from checkpoints,
 // the transcript and masking.
 #include <algorithm>
+#include <cstdlib>
 #include <doctest/doctest.h>
 
 #include "support/scratch.hpp"
@@ -99,6 +100,37 @@ TEST_CASE("finished: outputs, tool results paired with their call ids, files cha
   CHECK(messages[4].tool_call_id == reply.tool_calls[1].id);
   CHECK(messages[4].content == "hi\n");
   CHECK(read_file(run.ws("out.txt")) == "hi\n");
+}
+
+TEST_CASE("files changed by shell commands are found through git; files dirty before are left out") {
+  Run run;
+  const auto git = [&run](const std::string& args) {
+    return std::system(("cd '" + run.ws("").string() + "' && git " + args + " >/dev/null 2>&1").c_str());
+  };
+  REQUIRE(git("init -q .") == 0);
+  run.dir.write("ws/tracked.txt", "one\n");
+  run.dir.write("ws/dirty.txt", "one\n");
+  REQUIRE(git("add . && git -c user.name=t -c user.email=t@t commit -qm init") == 0);
+  run.dir.write("ws/dirty.txt", "changed before\n");
+  run.reply(call("run_shell_command", shell("echo two >> tracked.txt && mkdir -p gen && echo x > gen/new.txt")));
+  run.reply(call("write_file", R"({"path": "written.txt", "content": "w"})"));
+  run.reply(finish_reply());
+  const auto result = run.execute();
+  REQUIRE(result.succeeded);
+  CHECK(result.outputs["files_changed"] == Value{"written.txt", "gen/new.txt", "tracked.txt"});
+  CHECK(run.context.recorded_checkpoints()[0]["changed_before"] == Value{"dirty.txt"});
+}
+
+TEST_CASE("a run directory inside the workspace is not counted as the agent's changes") {
+  Run run;
+  run.context.set_working_directory(run.dir.path());  // the run directory is the workspace
+  REQUIRE(std::system(("cd '" + run.dir.path().string() + "' && git init -q . >/dev/null 2>&1").c_str()) == 0);
+  run.reply(call("run_shell_command", shell("echo x > made.txt")));
+  run.reply(finish_reply());
+  const auto result = run.execute();
+  REQUIRE(result.succeeded);
+  CHECK(std::filesystem::exists(run.dir / "artifacts" / "agent-step.md"));
+  CHECK(result.outputs["files_changed"] == Value{"made.txt"});
 }
 
 TEST_CASE("a path escape and a blocklisted command from the model are refused, reported back, not done") {
