@@ -37,7 +37,8 @@ AgentLoop::AgentLoop(llm::ChatClient& client, AgentToolbox& toolbox, engine::Ste
       m_context(context),
       m_options(std::move(options)),
       m_budget(m_options.limits),
-      m_stuck(m_options.stuck_repeat_limit) {
+      m_stuck(m_options.stuck_repeat_limit),
+      m_started(context.first_started()) {
   m_result.transcript = m_options.transcript;
 }
 
@@ -46,7 +47,7 @@ std::optional<AgentLoop::Stop> AgentLoop::before_turn() const {
     return Stop{AgentOutcome::cancelled, "cancelled"};
   }
   if (m_options.limits.time_limit) {
-    const auto elapsed = m_context.clock().wall_now() - m_context.first_started();
+    const auto elapsed = m_context.clock().wall_now() - m_started;
     if (elapsed >= *m_options.limits.time_limit) {
       return Stop{AgentOutcome::time_limit,
                   fmt::format("stopped after {}s, the time limit", std::chrono::duration_cast<std::chrono::seconds>(
@@ -55,6 +56,15 @@ std::optional<AgentLoop::Stop> AgentLoop::before_turn() const {
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::chrono::milliseconds> AgentLoop::time_left() const {
+  if (!m_options.limits.time_limit) {
+    return std::nullopt;
+  }
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_context.clock().wall_now() -
+                                                                             m_started);
+  return std::max(std::chrono::milliseconds(0), *m_options.limits.time_limit - elapsed);
 }
 
 Result<AgentLoop::Turn> AgentLoop::live_turn(int number, std::optional<Stop>& stop) {
@@ -101,7 +111,7 @@ Result<AgentLoop::Turn> AgentLoop::live_turn(int number, std::optional<Stop>& st
       result.is_error = true;
     } else {
       m_context.output(engine::OutputStream::out, mask(fmt::format("turn {}: {}\n", number, call_line(call))));
-      result = m_toolbox.execute(call, m_context.cancel_token());
+      result = m_toolbox.execute(call, m_context.cancel_token(), time_left());
       finished = result.finish;
     }
     llm::Message message;

@@ -76,6 +76,7 @@ class AgentLoop {
   };
 
   std::optional<Stop> before_turn() const;
+  std::optional<std::chrono::milliseconds> time_left() const;
   Result<Turn> live_turn(int number, std::optional<Stop>& stop);
   // Counters, stuck detector, budget, files and usage: the same for a live
   // and a replayed turn. Adds its notes to `notes`.
@@ -93,6 +94,7 @@ class AgentLoop {
   AgentLoopOptions m_options;
   Budget m_budget;
   StuckDetector m_stuck;
+  engine::SystemTime m_started;  // when the step first started: the time limit spans resumes
   std::vector<llm::Message> m_messages;
   AgentRunResult m_result;
   int m_consecutive_format_errors = 0;

@@ -91,7 +91,11 @@ std::string repository_overview(const fs::Workspace& workspace, std::size_t max_
   for (const char* name : {"README.md", "README", "README.rst", "README.txt", "readme.md"}) {
     auto readme = workspace.read_text(name);
     if (readme.ok()) {
-      std::string head = readme->content.substr(0, readme_bytes);
+      std::size_t cut = std::min(readme_bytes, readme->content.size());
+      while (cut > 0 && cut < readme->content.size() && (static_cast<unsigned char>(readme->content[cut]) & 0xC0) == 0x80) {
+        --cut;  // not inside a UTF-8 sequence
+      }
+      std::string head = readme->content.substr(0, cut);
       overview += fmt::format("\n{} ({}):\n{}", name,
                               head.size() < readme->content.size() ? fmt::format("first {} bytes", head.size())
                                                                    : std::string("whole"),

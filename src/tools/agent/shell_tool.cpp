@@ -1,13 +1,15 @@
 // run_shell_command: through the shell policy (blocklist, scrubbed
 // environment, timeout, optional sandbox). A refused command is reported and
 // never run.
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "tools/agent/toolbox.hpp"
 
 namespace automata::tools::agent {
 
-ToolResult AgentToolbox::run_shell_command(const Value& args, const engine::CancelToken& cancel) {
+ToolResult AgentToolbox::run_shell_command(const Value& args, const engine::CancelToken& cancel,
+                                           std::optional<std::chrono::milliseconds> time_left) {
   shell_policy::ShellPolicyOptions options = m_options.shell;
   options.workspace = m_workspace.root();
   options.output_limit = m_options.max_output_bytes;
@@ -17,6 +19,9 @@ ToolResult AgentToolbox::run_shell_command(const Value& args, const engine::Canc
     if (asked.count() > 0 && asked < options.timeout) {
       options.timeout = asked;
     }
+  }
+  if (time_left) {
+    options.timeout = std::max(std::chrono::milliseconds(1), std::min(options.timeout, *time_left));
   }
   shell_policy::ShellPolicy policy(std::move(options), m_launcher);
   const auto command = args["command"].get<std::string>();

@@ -62,7 +62,8 @@ AgentToolbox::AgentToolbox(fs::Workspace workspace, ToolboxOptions options, engi
   m_workspace.set_protect_git(true);
 }
 
-ToolResult AgentToolbox::execute(const llm::ToolCall& call, const engine::CancelToken& cancel) {
+ToolResult AgentToolbox::execute(const llm::ToolCall& call, const engine::CancelToken& cancel,
+                                 std::optional<std::chrono::milliseconds> time_left) {
   const llm::ToolSpec* spec = nullptr;
   std::string names;
   for (const auto& candidate : specs()) {
@@ -87,7 +88,7 @@ ToolResult AgentToolbox::execute(const llm::ToolCall& call, const engine::Cancel
   const Value& args = call.arguments;
   ToolResult result;
   if (call.name == "run_shell_command") {
-    result = run_shell_command(args, cancel);
+    result = run_shell_command(args, cancel, time_left);
   } else if (call.name == "read_file") {
     result = read_file(args);
   } else if (call.name == "write_file") {

@@ -4,6 +4,7 @@
 // blocked command, a file too large, malformed arguments or an unknown tool
 // all come back as a result with is_error set, saying why, for the model to
 // read and correct.
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -39,13 +40,16 @@ class AgentToolbox {
 
   static const std::vector<llm::ToolSpec>& specs();
 
-  // Runs one call; `cancel` stops a running command.
-  ToolResult execute(const llm::ToolCall& call, const engine::CancelToken& cancel);
+  // Runs one call; `cancel` stops a running command, and a command runs no
+  // longer than `time_left` (what remains of the run's time limit).
+  ToolResult execute(const llm::ToolCall& call, const engine::CancelToken& cancel,
+                     std::optional<std::chrono::milliseconds> time_left = std::nullopt);
 
   const fs::Workspace& workspace() const { return m_workspace; }
 
  private:
-  ToolResult run_shell_command(const Value& args, const engine::CancelToken& cancel);
+  ToolResult run_shell_command(const Value& args, const engine::CancelToken& cancel,
+                               std::optional<std::chrono::milliseconds> time_left);
   ToolResult read_file(const Value& args) const;
   ToolResult write_file(const Value& args) const;
   ToolResult list_directory(const Value& args) const;

@@ -260,6 +260,18 @@ TEST_CASE("time limit: no turn starts after it") {
   CHECK(run.script->requests.empty());
 }
 
+TEST_CASE("time limit: a command runs no longer than the time left") {
+  Run run(Value{{"task", "t"}, {"time_limit", "2s"}});
+  run.reply(call("run_shell_command", shell("sleep 20")));
+  run.reply(finish_reply());
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = run.execute();
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+  CHECK(result.outputs["outcome"] == "time_limit");
+  CHECK(run.script->requests.size() == 1);
+  CHECK(contains(run.context.recorded_checkpoints()[0]["results"][0]["content"].get<std::string>(), "timed out"));
+}
+
 TEST_CASE("stuck: the same call with the same result, told once, then stopped") {
   Run run;
   for (int i = 0; i < 6; ++i) {
