@@ -210,6 +210,12 @@ void AgentLoop::append(const Turn& turn) {
     m_messages.push_back(result);
   }
   for (const auto& note : turn.notes) {
+    // After tool results a note rides on the last one: a user message there
+    // would make two user turns in a row, which some chat templates refuse.
+    if (m_messages.back().role == llm::Role::tool) {
+      m_messages.back().content += "\n\n[note] " + note;
+      continue;
+    }
     llm::Message message;
     message.role = llm::Role::user;
     message.content = note;

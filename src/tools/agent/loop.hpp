@@ -5,7 +5,7 @@
 //
 // Durability: each completed turn is checkpointed (StepContext::checkpoint)
 // as {"turn": n, "reply": <message>, "results": [<tool message> + "format_error"],
-//     "notes": [<user message text>], "files_changed": [...], "changed_before": [...] (turn 1), "usage": {"model", "prompt_tokens", "completion_tokens"}}
+//     "notes": [<text to the model>], "files_changed": [...], "changed_before": [...] (turn 1), "usage": {"model", "prompt_tokens", "completion_tokens"}}
 // all masked. A resumed step replays its checkpoints through the same
 // bookkeeping (counters, stuck detector, budget, usage) without calling the
 // model or the tools, and goes on at the next turn. Everything that enters the
@@ -66,7 +66,7 @@ class AgentLoop {
     llm::Message reply;
     std::vector<llm::Message> results;
     std::vector<bool> format_errors;  // per result
-    std::vector<std::string> notes;   // user messages appended after the results
+    std::vector<std::string> notes;   // to the model: added to the last result, or a user message
     std::vector<std::string> files_changed;  // by write_file and apply_patch
     llm::Usage usage;
   };

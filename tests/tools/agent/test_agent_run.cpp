@@ -282,7 +282,9 @@ TEST_CASE("stuck: the same call with the same result, told once, then stopped") 
   CHECK(result.exit_code == 14);
   CHECK(contains(result.error, "returned the same result 3 times"));
   REQUIRE(run.script->requests.size() == 4);
-  CHECK(contains(run.script->requests[3].messages.back().content, "You are repeating yourself"));
+  // The note rides on the last tool result: no two user turns in a row.
+  CHECK(run.script->requests[3].messages.back().role == Role::tool);
+  CHECK(contains(run.script->requests[3].messages.back().content, "(empty)\n\n[note] You are repeating yourself"));
   int warnings = 0;
   for (const auto& message : run.script->requests[3].messages) {
     warnings += contains(message.content, "You are repeating yourself") ? 1 : 0;
