@@ -213,7 +213,8 @@ void AgentLoop::append(const Turn& turn) {
     // After tool results a note rides on the last one: a user message there
     // would make two user turns in a row, which some chat templates refuse.
     if (m_messages.back().role == llm::Role::tool) {
-      m_messages.back().content += "\n\n[note] " + note;
+      std::string& content = m_messages.back().content;
+      content += (content.empty() || content.back() == '\n' ? "\n[note] " : "\n\n[note] ") + note;
       continue;
     }
     llm::Message message;
