@@ -67,7 +67,11 @@ ToolResult AgentToolbox::read_file(const Value& args) const {
     return error(range.error().message);
   }
   ToolResult result;
-  if (range->first == 1 && range->last == range->total) {
+  if (range->content.size() > m_options.max_output_bytes) {
+    result.content = fmt::format("[lines {}-{} of {}: too long to show whole; the middle is cut. Read a smaller "
+                                 "range with start_line and end_line]\n{}",
+                                 range->first, range->last, range->total, range->content);
+  } else if (range->first == 1 && range->last == range->total) {
     result.content = range->content;
   } else {
     result.content = fmt::format("[lines {}-{} of {}]\n{}", range->first, range->last, range->total, range->content);

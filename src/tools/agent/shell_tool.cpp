@@ -12,7 +12,8 @@ ToolResult AgentToolbox::run_shell_command(const Value& args, const engine::Canc
                                            std::optional<std::chrono::milliseconds> time_left) {
   shell_policy::ShellPolicyOptions options = m_options.shell;
   options.workspace = m_workspace.root();
-  options.output_limit = m_options.max_output_bytes;
+  // Both streams fit in one result: each keeps half, the tail (where errors are).
+  options.output_limit = std::max<std::size_t>(m_options.max_output_bytes / 2, 128);
   // The configured timeout is a ceiling: a model may shorten it, not lengthen it.
   if (const auto it = args.find("timeout_seconds"); it != args.end() && it->is_number()) {
     const auto asked = std::chrono::milliseconds(static_cast<long long>(it->get<double>() * 1000));

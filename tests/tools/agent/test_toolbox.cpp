@@ -243,10 +243,12 @@ TEST_CASE("large results are cut in the middle with a note") {
   f.dir.write("ws/big.txt", std::string(500, 'a') + std::string(500, 'z'));
   auto result = f.run("read_file", {{"path", "big.txt"}});
   CHECK(result.content.size() < 150);
-  CHECK(result.content.rfind("aaaa", 0) == 0);
-  CHECK(result.content.find("[... 900 bytes cut ...]") != std::string::npos);
+  CHECK(result.content.rfind("[lines 1-1 of 1: too long to show whole", 0) == 0);
+  CHECK(result.content.find("bytes cut ...]") != std::string::npos);
   CHECK(result.content.substr(result.content.size() - 4) == "zzzz");
   CHECK(agent::truncate_middle("short", 100) == "short");
+  CHECK(agent::truncate_middle(std::string(50, 'a') + std::string(50, 'z'), 20) ==
+        std::string(10, 'a') + "\n[... 80 bytes cut ...]\n" + std::string(10, 'z'));
   CHECK(agent::with_thousands(12345) == "12,345");
 }
 
