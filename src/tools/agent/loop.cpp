@@ -152,7 +152,8 @@ std::optional<AgentLoop::Stop> AgentLoop::absorb(const Turn& turn, std::vector<s
     }
     any_valid_call = true;
     if (call.name == "finish" && !result.is_error && !stop) {
-      m_result.summary = call.arguments.value("summary", std::string());
+      const Value& summary = call.arguments.is_object() ? call.arguments["summary"] : Value();
+      m_result.summary = summary.is_string() ? summary.get<std::string>() : std::string();
       stop = Stop{AgentOutcome::finished, "finished"};
     }
     if (auto pattern = m_stuck.record(call_key(call), result.content, result.is_error); pattern && !stop) {
@@ -334,7 +335,14 @@ Result<AgentRunResult> AgentLoop::run() {
   }
   int number = 0;
   for (const Value& recorded : m_context.checkpoints()) {
-    TRY_ASSIGN(Turn turn, turn_from_value(recorded));
+    // The journal is ours, but a record of another shape must fail the step, not throw.
+    Result<Turn> parsed = Error::infra("");
+    try {
+      parsed = turn_from_value(recorded);
+    } catch (const Value::exception& e) {
+      parsed = Error::infra(fmt::format("agent.run: a checkpoint of this step cannot be read: {}", e.what()));
+    }
+    TRY_ASSIGN(Turn turn, std::move(parsed));
     if (turn.number != number + 1) {
       return Error::infra(fmt::format("agent.run: checkpointed turn {} follows turn {}", turn.number, number));
     }

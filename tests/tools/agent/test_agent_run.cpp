@@ -411,6 +411,15 @@ TEST_CASE("a resumed run whose last checkpointed turn finished does not call the
   CHECK(resumed.script->requests.empty());
 }
 
+TEST_CASE("a checkpoint of another shape fails the step instead of throwing") {
+  Run run;
+  run.context.set_resumed_checkpoints({Value{{"turn", 1}, {"reply", {{"role", "assistant"}, {"content", 5}}}, {"results", Value::array()}}});
+  const auto result = run.execute();
+  CHECK_FALSE(result.succeeded);
+  CHECK(contains(result.error, "checkpoint"));
+  CHECK(run.script->requests.empty());
+}
+
 TEST_CASE("resume keeps the stuck warning: a repeat after it stops the run") {
   std::vector<Value> recorded;
   {
