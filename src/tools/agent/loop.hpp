@@ -3,13 +3,12 @@
 // append): a system prompt and a first user message, then turns of one model
 // call and the tool calls of its reply, until `finish` or a limit.
 //
-// Durability: each completed turn is checkpointed (StepContext::checkpoint)
-// as {"turn": n, "reply": <message>, "results": [<tool message> + "format_error"],
-//     "notes": [<text to the model>], "files_changed": [...], "changed_before": [...] (turn 1), "usage": {"model", "prompt_tokens", "completion_tokens"}}
-// all masked. A resumed step replays its checkpoints through the same
-// bookkeeping (counters, stuck detector, budget, usage) without calling the
-// model or the tools, and goes on at the next turn. Everything that enters the
-// conversation is masked too, so a resumed conversation is the one the model saw.
+// Durability: each completed turn is checkpointed (StepContext::checkpoint,
+// format in turn_record.hpp), masked. A resumed step replays its checkpoints
+// through the same bookkeeping (counters, stuck detector, budget, usage)
+// without calling the model or the tools, and goes on at the next turn.
+// Everything that enters the conversation is masked too, so a resumed
+// conversation is the one the model saw.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -22,6 +21,7 @@
 #include "tools/agent/outcome.hpp"
 #include "tools/agent/stuck_detector.hpp"
 #include "tools/agent/toolbox.hpp"
+#include "tools/agent/turn_record.hpp"
 #include "tools/llm/chat.hpp"
 
 namespace automata::tools::agent {
@@ -61,15 +61,7 @@ class AgentLoop {
   Result<AgentRunResult> run();
 
  private:
-  struct Turn {
-    int number = 0;
-    llm::Message reply;
-    std::vector<llm::Message> results;
-    std::vector<bool> format_errors;  // per result
-    std::vector<std::string> notes;   // to the model: added to the last result, or a user message
-    std::vector<std::string> files_changed;  // by write_file and apply_patch
-    llm::Usage usage;
-  };
+  using Turn = TurnRecord;
   struct Stop {
     AgentOutcome outcome;
     std::string message;
@@ -82,8 +74,6 @@ class AgentLoop {
   // and a replayed turn. Adds its notes to `notes`.
   std::optional<Stop> absorb(const Turn& turn, std::vector<std::string>& notes);
   void append(const Turn& turn);
-  Value turn_to_value(const Turn& turn) const;
-  Result<Turn> turn_from_value(const Value& value);  // also restores m_changed_before
   void update_transcript(const std::string& status);
   AgentRunResult finish(const Stop& stop);
   std::string mask(std::string_view text) const { return m_context.mask(text); }
