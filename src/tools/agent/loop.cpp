@@ -286,6 +286,9 @@ Result<AgentRunResult> AgentLoop::run() {
     if (turn.changed_before) {
       m_changed_before = *turn.changed_before;
     }
+    if (turn.system_prompt) {
+      m_messages.front().content = *turn.system_prompt;
+    }
     if (turn.number != number + 1) {
       return Error::infra(fmt::format("agent.run: checkpointed turn {} follows turn {}", turn.number, number));
     }
@@ -312,6 +315,7 @@ Result<AgentRunResult> AgentLoop::run() {
     append(*turn);
     if (turn->number == 1) {
       turn->changed_before = m_changed_before;
+      turn->system_prompt = m_messages.front().content;
     }
     TRY(m_context.checkpoint(mask_value(turn_to_value(*turn), [this](std::string_view text) { return mask(text); })));
     if (stop) {

@@ -25,6 +25,9 @@ Value turn_to_value(const TurnRecord& turn) {
   if (turn.changed_before) {
     value["changed_before"] = *turn.changed_before;
   }
+  if (turn.system_prompt) {
+    value["system_prompt"] = *turn.system_prompt;
+  }
   return value;
 }
 
@@ -64,6 +67,9 @@ Result<TurnRecord> turn_from_value(const Value& value) {
         turn.changed_before->push_back(path.get<std::string>());
       }
     }
+  }
+  if (const auto it = value.find("system_prompt"); it != value.end() && it->is_string()) {
+    turn.system_prompt = it->get<std::string>();
   }
   const Value usage = value.value("usage", Value::object());
   turn.usage.model = usage.value("model", std::string());

@@ -5,6 +5,8 @@
 //   {"turn": n, "reply": <message>, "results": [<tool message> + "format_error"],
 //    "notes": [<text to the model>], "files_changed": [...],
 //    "changed_before": [...] (turn 1 only: files git saw changed before the run),
+//    "system_prompt": "..." (turn 1 only: a resume must not rebuild the
+//    repository overview from a workspace the agent has since changed),
 //    "usage": {"model", "prompt_tokens", "completion_tokens"}}
 // Messages are as conversation.hpp writes them.
 #include <optional>
@@ -25,6 +27,7 @@ struct TurnRecord {
   std::vector<std::string> notes;     // to the model: added to the last result, or a user message
   std::vector<std::string> files_changed;  // by write_file and apply_patch
   std::optional<std::vector<std::string>> changed_before;
+  std::optional<std::string> system_prompt;
   llm::Usage usage;
 };
 

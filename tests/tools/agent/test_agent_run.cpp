@@ -375,6 +375,8 @@ TEST_CASE("each turn is checkpointed; a resumed run replays them without calling
     CHECK(recorded[0]["results"][0]["tool_call_id"] == recorded[0]["reply"]["tool_calls"][0]["id"]);
     CHECK(recorded[1]["usage"] == Value{{"model", "fake-model"}, {"prompt_tokens", 100}, {"completion_tokens", 10}});
   }
+  CHECK(recorded[0].contains("system_prompt"));
+  CHECK_FALSE(recorded[1].contains("system_prompt"));
   Run resumed;
   resumed.dir.write("ws/log.txt", "once\n");  // what turn 1 had done
   resumed.context.set_resumed_checkpoints(recorded);
@@ -384,6 +386,8 @@ TEST_CASE("each turn is checkpointed; a resumed run replays them without calling
   REQUIRE(resumed.script->requests.size() == 1);
   const auto& messages = resumed.script->requests[0].messages;
   REQUIRE(messages.size() == 6);  // system, user, then 2 turns of reply + result
+  // The system prompt as first sent: its overview did not list log.txt then.
+  CHECK_FALSE(contains(messages[0].content, "log.txt"));
   CHECK(messages[2].tool_calls[0].name == "run_shell_command");
   CHECK(messages[3].content == "exit code 0");
   CHECK(messages[5].content == "once\n");
