@@ -133,6 +133,18 @@ TEST_CASE("a run directory inside the workspace is not counted as the agent's ch
   CHECK(result.outputs["files_changed"] == Value{"made.txt"});
 }
 
+TEST_CASE("commands get a scrubbed environment; allow_env lets a variable through") {
+  for (const bool allowed : {false, true}) {
+    Run run(allowed ? Value{{"task", "t"}, {"allow_env", {"MY_API_TOKEN"}}} : Value{{"task", "t"}});
+    run.context.set_environment({"PATH=/usr/bin:/bin", "HOME=/tmp", "MY_API_TOKEN=tok-123"});
+    run.reply(call("run_shell_command", shell("echo \"token=$MY_API_TOKEN\"")));
+    run.reply(finish_reply());
+    REQUIRE(run.execute().succeeded);
+    const std::string seen = run.script->requests[1].messages.back().content;
+    CHECK(contains(seen, "token=tok-123") == allowed);
+  }
+}
+
 TEST_CASE("a path escape and a blocklisted command from the model are refused, reported back, not done") {
   Run run;
   run.dir.write("outside.txt", "keep");
