@@ -1,0 +1,246 @@
+// agent.run: parameters to the loop's options, the loop's result to outputs.
+// Any outcome but `finished` fails the step (not retried: the same model on
+// the same task would most likely stop the same way, and pay again).
+#include <fmt/format.h>
+
+#include "engine/loader.hpp"
+#include "tools/agent/agent_kinds.hpp"
+#include "tools/agent/git_changes.hpp"
+#include "tools/agent/loop.hpp"
+#include "tools/agent/prompt.hpp"
+#include "tools/agent/transcript.hpp"
+#include "tools/fs/step_workspace.hpp"
+
+namespace automata::tools {
+namespace {
+
+using engine::ParamSpec;
+using engine::ParamType;
+using engine::StepContext;
+using engine::StepResult;
+
+constexpr std::string_view k_kind = "agent.run";
+
+std::vector<std::string> string_list(const Value& params, const char* name) {
+  std::vector<std::string> out;
+  if (const auto it = params.find(name); it != params.end() && it->is_array()) {
+    for (const auto& item : *it) {
+      out.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+    }
+  }
+  return out;
+}
+
+std::string string_param(const Value& params, const char* name) {
+  const auto it = params.find(name);
+  return it != params.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Result<std::optional<double>> number_param(const Value& params, const char* name) {
+  const auto it = params.find(name);
+  if (it == params.end() || it->is_null()) {
+    return std::optional<double>();
+  }
+  if (!it->is_number() || it->get<double>() < 0) {
+    return Error::failed(fmt::format("{} must be a non-negative number, got {}", name, it->dump()));
+  }
+  return std::optional<double>(it->get<double>());
+}
+
+Result<std::optional<std::chrono::milliseconds>> duration_param(const Value& params, const char* name) {
+  const std::string text = string_param(params, name);
+  if (text.empty()) {
+    return std::optional<std::chrono::milliseconds>();
+  }
+  auto parsed = engine::parse_duration(text);
+  if (!parsed) {
+    return Error::failed(fmt::format("{} must be a duration such as 90s, 10m or 1h30m, got '{}'", name, text));
+  }
+  return std::optional<std::chrono::milliseconds>(*parsed);
+}
+
+Result<agent::AgentLimits> limits_from(const Value& params) {
+  agent::AgentLimits limits;
+  TRY_ASSIGN(auto max_iterations, fs::size_param(params, "max_iterations", 10));
+  TRY_ASSIGN(auto max_format_errors, fs::size_param(params, "max_format_errors", 3));
+  if (max_iterations == 0 || max_format_errors == 0) {
+    return Error::failed("max_iterations and max_format_errors must be at least 1");
+  }
+  limits.max_iterations = static_cast<int>(std::min<std::size_t>(max_iterations, 1'000'000));
+  limits.max_format_errors = static_cast<int>(std::min<std::size_t>(max_format_errors, 1'000'000));
+  if (params.contains("max_tokens_total") && !params["max_tokens_total"].is_null()) {
+    TRY_ASSIGN(auto tokens, fs::size_param(params, "max_tokens_total", 0));
+    limits.max_tokens_total = static_cast<std::int64_t>(tokens);
+  }
+  TRY_ASSIGN(limits.max_cost, number_param(params, "max_cost"));
+  TRY_ASSIGN(auto prompt_price, number_param(params, "price_prompt_per_mtok"));
+  TRY_ASSIGN(auto completion_price, number_param(params, "price_completion_per_mtok"));
+  limits.price_prompt_per_mtok = prompt_price.value_or(0);
+  limits.price_completion_per_mtok = completion_price.value_or(0);
+  if (limits.max_cost && limits.price_prompt_per_mtok == 0 && limits.price_completion_per_mtok == 0) {
+    return Error::failed("max_cost needs price_prompt_per_mtok or price_completion_per_mtok to count a cost");
+  }
+  TRY_ASSIGN(limits.time_limit, duration_param(params, "time_limit"));
+  return limits;
+}
+
+agent::AgentTask task_from(const Value& params) {
+  agent::AgentTask task;
+  task.title = string_param(params, "title");
+  task.description = string_param(params, "task");
+  if (const std::string description = string_param(params, "description"); !description.empty()) {
+    task.description += (task.description.empty() ? "" : "\n\n") + description;
+  }
+  task.requirements = string_list(params, "requirements");
+  return task;
+}
+
+Value outputs_of(const agent::AgentRunResult& result) {
+  return {{"outcome", agent::outcome_name(result.outcome)},
+          {"finished", result.outcome == agent::AgentOutcome::finished},
+          {"summary", result.summary},
+          {"message", result.message},
+          {"iterations", result.iterations},
+          {"tool_calls", result.tool_calls},
+          {"files_changed", result.files_changed},
+          {"prompt_tokens", result.prompt_tokens},
+          {"completion_tokens", result.completion_tokens},
+          {"cost", result.cost},
+          {"transcript", result.transcript.string()}};
+}
+
+class AgentRunKind final : public engine::StepKind {
+ public:
+  explicit AgentRunKind(llm::ChatClientFactory factory) : m_factory(std::move(factory)) {}
+
+  std::string_view name() const override { return k_kind; }
+  std::string_view summary() const override {
+    return "a coding agent: a model calls tools (shell, files, patches) in the workspace until it calls finish";
+  }
+  const std::vector<ParamSpec>& params() const override {
+    static const std::vector<ParamSpec> k_params = {
+        {"task", ParamType::string, false, "what to do (or title, description and requirements)", nullptr, {}},
+        {"title", ParamType::string, false, "the task's title", nullptr, {}},
+        {"description", ParamType::string, false, "the task's description", nullptr, {}},
+        {"requirements", ParamType::list, false, "what must hold when the agent finishes", nullptr, {}},
+        {"instructions", ParamType::string, false, "custom instructions added to the system prompt", nullptr, {}},
+        fs::k_workspace_param,
+        {"model", ParamType::string, false, "the model (default: AUTOMATA_MODEL)", nullptr, {}},
+        {"provider", ParamType::string, false, "openai, openrouter or anthropic", nullptr, {}},
+        {"base_url", ParamType::string, false, "the provider's API base URL", nullptr, {}},
+        {"api_key", ParamType::string, false, "the API key (default: from the environment)", nullptr, {}},
+        {"max_iterations", ParamType::integer, false, "model calls before stopping", 10, {}},
+        {"max_tokens_total", ParamType::integer, false, "stop when prompt + completion tokens reach this", nullptr, {}},
+        {"max_cost", ParamType::number, false, "stop when the cost reaches this (needs the prices)", nullptr, {}},
+        {"price_prompt_per_mtok", ParamType::number, false, "price of a million prompt tokens", nullptr, {}},
+        {"price_completion_per_mtok", ParamType::number, false, "price of a million completion tokens", nullptr, {}},
+        {"time_limit", ParamType::duration, false, "stop starting turns after this long (since the step started)", nullptr, {}},
+        {"max_format_errors", ParamType::integer, false, "consecutive malformed replies before stopping", 3, {}},
+        {"shell_timeout", ParamType::duration, false, "the longest a command may run", "120s", {}},
+        {"allow_env", ParamType::list, false, "credential-looking variables commands may still see", nullptr, {}},
+        {"sandbox", ParamType::boolean, false, "run commands in a bwrap sandbox (refused if bwrap is unusable)", false, {}},
+        {"base_branch", ParamType::string, false, "force-pushing this branch is refused", nullptr, {}},
+        {"max_tool_output_bytes",
+         ParamType::integer,
+         false,
+         "a tool result longer than this is cut in the middle",
+         static_cast<long long>(agent::k_default_max_tool_output_bytes),
+         {}}};
+    return k_params;
+  }
+
+  StepResult execute(StepContext& context) override {
+    const Value& params = context.params();
+    const agent::AgentTask task = task_from(params);
+    if (task.title.empty() && task.description.empty() && task.requirements.empty()) {
+      return fs::step_failure(context, k_kind, "give a task, or a title, description or requirements");
+    }
+    auto limits = limits_from(params);
+    if (!limits.ok()) {
+      return fs::step_failure(context, k_kind, limits.error().message);
+    }
+    auto shell_timeout = duration_param(params, "shell_timeout");
+    auto output_bytes = fs::size_param(params, "max_tool_output_bytes", agent::k_default_max_tool_output_bytes);
+    if (!shell_timeout.ok() || !output_bytes.ok()) {
+      return fs::step_failure(context, k_kind,
+                              !shell_timeout.ok() ? shell_timeout.error().message : output_bytes.error().message);
+    }
+    auto workspace = fs::step_workspace(context);
+    if (!workspace.ok()) {
+      return fs::step_failure(context, k_kind, workspace.error().message);
+    }
+    auto client = m_factory(params, context.environment());
+    if (!client.ok()) {
+      return StepResult::failure(context.mask(fmt::format("{}: {}", k_kind, client.error().message)),
+                                 client.error().code != Errc::usage);
+    }
+
+    agent::ToolboxOptions tool_options;
+    tool_options.shell.workspace = workspace->root();
+    tool_options.shell.environment = context.environment();
+    tool_options.shell.allowed_secrets = string_list(params, "allow_env");
+    tool_options.shell.base_branch = string_param(params, "base_branch");
+    tool_options.shell.timeout = shell_timeout->value_or(std::chrono::milliseconds(120'000));
+    tool_options.shell.sandbox = params.value("sandbox", false);
+    tool_options.max_output_bytes = std::max<std::size_t>(*output_bytes, 256);
+    agent::AgentToolbox toolbox(*workspace, tool_options, context.launcher());
+
+    agent::AgentLoopOptions options;
+    options.model = string_param(params, "model");
+    options.limits = *limits;
+    options.system_prompt = agent::build_system_prompt(
+        {string_param(params, "instructions"), task, agent::repository_overview(toolbox.workspace())});
+    options.first_user_message = agent::first_user_message(task);
+    options.transcript = agent::transcript_path(context.run_directory(), context.step_id());
+    options.list_changes = [&context, root = workspace->root(), transcript = options.transcript]()
+        -> std::optional<std::vector<std::string>> {
+      auto files = agent::git_changed_files(context.launcher(), root, context.environment(), context.cancel_token());
+      if (!files) {
+        return std::nullopt;
+      }
+      // A run directory inside the workspace (its transcript, logs) is not the agent's work.
+      std::error_code ec;
+      const auto relative = [&](const std::filesystem::path& path) {
+        return std::filesystem::weakly_canonical(path, ec).lexically_relative(root).generic_string();
+      };
+      const std::string run_dir = relative(context.run_directory());
+      const std::string transcript_file = relative(transcript);
+      std::erase_if(*files, [&](const std::string& path) {
+        const bool in_run_dir = run_dir != "." && !run_dir.empty() && run_dir.rfind("..", 0) != 0 &&
+                                path.rfind(run_dir + "/", 0) == 0;
+        return in_run_dir || path == transcript_file;
+      });
+      return files;
+    };
+
+    agent::AgentLoop loop(**client, toolbox, context, std::move(options));
+    auto result = loop.run();
+    if (!result.ok()) {
+      return StepResult::failure(context.mask(result.error().message), true);
+    }
+    Value outputs = outputs_of(*result);
+    const int exit_code = agent::outcome_exit_code(result->outcome);
+    if (result->outcome == agent::AgentOutcome::finished) {
+      StepResult success = StepResult::success(std::move(outputs));
+      success.exit_code = exit_code;
+      return success;
+    }
+    StepResult failure = StepResult::failure(
+        context.mask(fmt::format("{}: {} ({})", k_kind, result->message, agent::outcome_name(result->outcome))), false);
+    failure.outputs = std::move(outputs);
+    failure.exit_code = exit_code;
+    failure.cancelled = result->outcome == agent::AgentOutcome::cancelled;
+    return failure;
+  }
+
+ private:
+  llm::ChatClientFactory m_factory;
+};
+
+}  // namespace
+
+std::unique_ptr<engine::StepKind> make_agent_run_kind(llm::ChatClientFactory factory) {
+  return std::make_unique<AgentRunKind>(std::move(factory));
+}
+
+}  // namespace automata::tools
