@@ -1,10 +1,12 @@
 #include "tools/registry.hpp"
 
 #include "engine/step_kinds_builtin.hpp"
+#include "tools/agent/agent_kinds.hpp"
 #include "tools/forge/forge_kinds.hpp"
 #include "tools/fs/fs_steps.hpp"
 #include "tools/git/git_kinds.hpp"
 #include "tools/http/http_request_step.hpp"
+#include "tools/llm/chat_client.hpp"
 #include "tools/llm/llm_chat_step.hpp"
 #include "tools/shell_step.hpp"
 
@@ -26,6 +28,7 @@ engine::StepKindRegistry builtin_step_kinds() {
   kinds.add(make_git_delete_branch_kind());
   kinds.add(make_http_request_kind());
   kinds.add(make_llm_chat_kind());
+  kinds.add(make_agent_run_kind(llm::default_chat_client_factory()));
   kinds.add(make_forge_pr_kind());
   kinds.add(make_forge_comment_kind());
   kinds.add(make_forge_status_kind());

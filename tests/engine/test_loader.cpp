@@ -640,7 +640,7 @@ wf.yaml:3:3: step 'neither' has neither 'run' (a shell command) nor 'uses' (a st
 wf.yaml:4:16: unknown step kind 'slep' (did you mean 'sleep'?)
     kind: {uses: slep}
                  ^
-wf.yaml:5:15: unknown step kind 'frobnicate'; the step kinds are forge.comment, forge.issue, forge.merge, forge.pr, forge.status, fs.patch, fs.read, fs.write, git.branch, git.clone, git.commit, git.delete_branch, git.diff, git.push, git.reset, git.worktree, http.request, llm.chat, sleep, wait, workflow
+wf.yaml:5:15: unknown step kind 'frobnicate'; the step kinds are agent.run, forge.comment, forge.issue, forge.merge, forge.pr, forge.status, fs.patch, fs.read, fs.write, git.branch, git.clone, git.commit, git.delete_branch, git.diff, git.push, git.reset, git.worktree, http.request, llm.chat, sleep, wait, workflow
     far: {uses: frobnicate}
                 ^
 wf.yaml:6:17: a shell step is written with 'run: COMMAND', not 'uses: shell'

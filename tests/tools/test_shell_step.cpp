@@ -142,7 +142,7 @@ TEST_CASE("cancelling stops the process group") {
 
 TEST_CASE("the registry lists every built-in step kind") {
   const auto kinds = tools::builtin_step_kinds();
-  CHECK(kinds.names() == std::vector<std::string>{"forge.comment", "forge.issue", "forge.merge", "forge.pr",
+  CHECK(kinds.names() == std::vector<std::string>{"agent.run", "forge.comment", "forge.issue", "forge.merge", "forge.pr",
                                                   "forge.status", "fs.patch", "fs.read", "fs.write", "git.branch",
                                                   "git.clone", "git.commit", "git.delete_branch", "git.diff",
                                                   "git.push", "git.reset", "git.worktree", "http.request", "llm.chat", "shell",
