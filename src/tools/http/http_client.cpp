@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include "tools/http/curl_library.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -34,17 +36,14 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(begin, end - begin));
 }
 
-// curl_global_init is not thread-safe and must run once before any handle.
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+// Only used once curl_library() has loaded it.
+const CurlLibrary& curl() { return *curl_library().value(); }
 
 struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+  void operator()(CURL* handle) const { curl().easy_cleanup(handle); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const { curl().slist_free_all(list); }
 };
 
 struct BodySink {
@@ -57,7 +56,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<BodySink*>(user);
   if (*sink->on_chunk) {
     long status = 0;
-    curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl().easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200 && status < 300) {
       (*sink->on_chunk)(std::string_view(data, size * count));
       return size * count;
@@ -122,7 +121,8 @@ std::optional<Duration> server_requested_wait(const HttpResponse& response, engi
     if (!text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
       return std::chrono::seconds(std::stoll(text));
     }
-    const time_t when = curl_getdate(text.c_str(), nullptr);
+    auto library = curl_library();
+    const time_t when = library.ok() ? library.value()->getdate(text.c_str(), nullptr) : -1;
     if (when >= 0) {
       const auto wait = std::chrono::system_clock::from_time_t(when) - now;
       return std::max(Duration(0), std::chrono::duration_cast<Duration>(wait));
@@ -149,8 +149,8 @@ Duration backoff_delay(const RetryOptions& options, int failed_attempt, double u
 }
 
 Result<HttpResponse> perform_once(const HttpRequest& request, const engine::CancelToken& cancel) {
-  init_curl_once();
-  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+  TRY_ASSIGN(const CurlLibrary* lib, curl_library());
+  std::unique_ptr<CURL, CurlDeleter> handle(lib->easy_init());
   if (!handle) {
     return Error::infra("cannot start an HTTP request: curl_easy_init failed");
   }
@@ -161,56 +161,56 @@ Result<HttpResponse> perform_once(const HttpRequest& request, const engine::Canc
   for (const auto& [name, value] : request.headers) {
     // "Name;" sends a header with an empty value; "Name:" would remove it.
     const std::string line = value.empty() ? name + ";" : name + ": " + value;
-    header_list.reset(curl_slist_append(header_list.release(), line.c_str()));
+    header_list.reset(lib->slist_append(header_list.release(), line.c_str()));
   }
   // curl would otherwise wait for a 100 Continue before larger bodies.
-  header_list.reset(curl_slist_append(header_list.release(), "Expect:"));
+  header_list.reset(lib->slist_append(header_list.release(), "Expect:"));
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  lib->easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   // GET, HEAD and POST in curl's own terms (so a redirect is followed the
   // way HTTP says); any other method by name.
   if (request.method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    lib->easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET" || !request.body.empty()) {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    lib->easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    lib->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
   if (request.method != "GET" && request.method != "HEAD" && request.method != "POST") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    lib->easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else if (request.method == "GET" && !request.body.empty()) {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "GET");
+    lib->easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "GET");
   }
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<Duration::rep>(request.timeout.count(), 30000)));
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  lib->easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
+  lib->easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  lib->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<Duration::rep>(request.timeout.count(), 30000)));
+  lib->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  lib->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!request.ca_file.empty()) {
-    curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
+    lib->easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
   }
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   if (request.follow_redirects) {
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    lib->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    lib->easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+    lib->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   }
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  lib->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib->easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   BodySink sink{curl, &response.body, &request.on_body_chunk};
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &cancel);
+  lib->easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  lib->easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  lib->easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  lib->easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  lib->easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  lib->easy_setopt(curl, CURLOPT_XFERINFODATA, &cancel);
 
-  const CURLcode code = curl_easy_perform(curl);
+  const CURLcode code = lib->easy_perform(curl);
   if (code == CURLE_ABORTED_BY_CALLBACK || cancel.cancelled()) {
     return Error{Errc::cancelled, fmt::format("{} {}: cancelled", request.method, request.url), {}};
   }
   if (code != CURLE_OK) {
-    const std::string detail = error_buffer[0] != '\0' ? std::string(error_buffer) : curl_easy_strerror(code);
+    const std::string detail = error_buffer[0] != '\0' ? std::string(error_buffer) : lib->easy_strerror(code);
     std::string hint;
     if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CONNECT_ERROR) {
       hint = "check the server's certificate, or pass its CA bundle as ca_file";
@@ -221,7 +221,7 @@ Result<HttpResponse> perform_once(const HttpRequest& request, const engine::Canc
     }
     return Error::failed(fmt::format("{} {} failed: {}", request.method, request.url, detail), hint);
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }
 
