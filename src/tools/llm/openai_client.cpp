@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "tools/llm/provider_settings.hpp"
+#include "tools/llm/reply_exchange.hpp"
 #include "tools/llm/sse.hpp"
 #include "tools/llm/tool_arguments.hpp"
 
@@ -75,45 +76,8 @@ class OpenAiClient final : public ChatClient {
     if (!m_settings.api_key.empty()) {
       http.headers.emplace_back("Authorization", "Bearer " + m_settings.api_key);
     }
-    OpenAiStream stream(observer.on_text);
-    SseParser parser([&stream](const std::string&, const std::string& data) { stream.data(data); });
-    if (request.stream) {
-      http.headers.emplace_back("Accept", "text/event-stream");
-      http.on_body_chunk = [&parser](std::string_view bytes) { parser.feed(bytes); };
-    }
-    const Exchange exchange{m_settings, m_options, observer,
-                            [&] {
-                              stream.reset();
-                              parser.reset();
-                            },
-                            [&]() -> std::optional<std::string> {
-                              if (!request.stream) {
-                                return std::nullopt;
-                              }
-                              parser.finish();
-                              return parser.saw_event() ? stream.problem() : std::nullopt;
-                            }};
-    TRY_ASSIGN(auto response, post_json(exchange, std::move(http)));
-    if (request.stream && parser.saw_event()) {
-      return stream.response(request.model.empty() ? m_settings.model : request.model);
-    }
-    // Not streamed, or a server that ignored stream:true and sent one body.
-    const std::string& text = request.stream ? parser.raw() : response.body;
-    const Value body = Value::parse(text, nullptr, false);
-    if (body.is_discarded()) {
-      return unreadable_reply(m_settings, "not JSON");
-    }
-    auto parsed = parse_openai_reply(body);
-    if (!parsed.ok()) {
-      return unreadable_reply(m_settings, parsed.error().message);
-    }
-    if (parsed->usage.model.empty()) {
-      parsed->usage.model = request.model.empty() ? m_settings.model : request.model;
-    }
-    if (observer.on_text && !parsed->message.content.empty()) {
-      observer.on_text(parsed->message.content);
-    }
-    return parsed;
+    return exchange_reply<OpenAiStream>(m_settings, m_options, request, observer, std::move(http), &OpenAiStream::data,
+                                   parse_openai_reply);
   }
 
  private:
