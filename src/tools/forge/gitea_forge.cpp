@@ -2,29 +2,14 @@
 // and labels added after creation (its create calls take label ids).
 #include <fmt/format.h>
 
-#include "tools/forge/forge.hpp"
+#include "tools/forge/github_shaped_forge.hpp"
 
 namespace automata::tools::forge {
 namespace {
 
-PullRequest pull_from(const Value& json) {
-  PullRequest pull;
-  pull.number = json_integer(json, "number");
-  pull.url = json_string(json, "html_url");
-  if (json.is_object()) {
-    pull.head = json_string(json.value("head", Value()), "ref");
-    pull.base = json_string(json.value("base", Value()), "ref");
-  }
-  return pull;
-}
-
-Comment comment_from(const Value& json) {
-  return {json_integer(json, "id"), json_string(json, "html_url"), json_string(json, "body")};
-}
-
-class Gitea final : public Forge {
+class Gitea final : public GitHubShapedForge {
  public:
-  explicit Gitea(ForgeApi& api) : m_api(api), m_repo("/repos/" + api.target().project) {}
+  explicit Gitea(ForgeApi& api) : GitHubShapedForge(api, "limit", 50) {}
 
   Result<std::string> default_branch() override {
     TRY_ASSIGN(const Value repo, m_api.call("GET", m_repo));
@@ -35,7 +20,7 @@ class Gitea final : public Forge {
   Result<std::optional<PullRequest>> find_open_pull(const std::string& head) override {
     TRY_ASSIGN(const Value pulls, m_api.get_list(m_repo + "/pulls?state=open", "limit", 50));
     for (const auto& item : pulls.is_array() ? pulls : Value::array()) {
-      PullRequest pull = pull_from(item);
+      PullRequest pull = github_shaped_pull(item);
       if (pull.head == head) {
         return std::optional<PullRequest>(pull);
       }
@@ -50,7 +35,7 @@ class Gitea final : public Forge {
                         {"body", spec.body}};
     TRY_ASSIGN(const Value created,
                m_api.call("POST", m_repo + "/pulls", body, "push the branch first, or check head and base"));
-    PullRequest pull = pull_from(created);
+    PullRequest pull = github_shaped_pull(created);
     TRY(add_labels(pull.number, spec.labels));
     TRY(add_reviewers(pull.number, spec.reviewers));
     return pull;
@@ -65,64 +50,16 @@ class Gitea final : public Forge {
     TRY_ASSIGN(const Value updated, m_api.call("PATCH", fmt::format("{}/pulls/{}", m_repo, number), body));
     TRY(add_labels(number, spec.labels));
     TRY(add_reviewers(number, spec.reviewers));
-    return pull_from(updated);
-  }
-
-  Result<std::vector<Comment>> list_comments(Thread, long long number) override {
-    TRY_ASSIGN(const Value list, m_api.get_list(fmt::format("{}/issues/{}/comments", m_repo, number), "limit", 50));
-    std::vector<Comment> comments;
-    for (const auto& item : list.is_array() ? list : Value::array()) {
-      comments.push_back(comment_from(item));
-    }
-    return comments;
-  }
-
-  Result<Comment> create_comment(Thread, long long number, const std::string& text) override {
-    TRY_ASSIGN(const Value created,
-               m_api.call("POST", fmt::format("{}/issues/{}/comments", m_repo, number), {{"body", text}}));
-    return comment_from(created);
-  }
-
-  Result<Comment> update_comment(Thread, long long, long long id, const std::string& text) override {
-    TRY_ASSIGN(const Value updated,
-               m_api.call("PATCH", fmt::format("{}/issues/comments/{}", m_repo, id), {{"body", text}}));
-    return comment_from(updated);
-  }
-
-  Result<std::string> set_status(const StatusSpec& spec) override {
-    Value body = {{"state", spec.state}, {"context", spec.context}};
-    if (!spec.description.empty()) {
-      body["description"] = spec.description;
-    }
-    if (!spec.target_url.empty()) {
-      body["target_url"] = spec.target_url;
-    }
-    TRY_ASSIGN(const Value created, m_api.call("POST", fmt::format("{}/statuses/{}", m_repo, spec.sha), body,
-                                               "check that sha is a commit pushed to this repository"));
-    return json_string(created, "url");
+    return github_shaped_pull(updated);
   }
 
   Result<Mergeability> mergeability(long long number) override {
-    TRY_ASSIGN(const Value pull, m_api.call("GET", fmt::format("{}/pulls/{}", m_repo, number)));
-    Mergeability result;
-    if (pull.is_null()) {
-      result.mergeable = true;  // dry run: nothing was asked
-      return result;
-    }
-    result.head_sha = pull.is_object() ? json_string(pull.value("head", Value()), "sha") : "";
-    if (json_bool(pull, "merged")) {
-      result.reason = "it is already merged";
-      return result;
-    }
-    if (json_string(pull, "state") != "open") {
-      result.reason = fmt::format("it is {}", json_string(pull, "state", "not open"));
-      return result;
-    }
-    result.mergeable = json_bool(pull, "mergeable");
-    if (!result.mergeable) {
-      result.reason = "Gitea says it is not mergeable (conflicts or failing required checks)";
-    }
-    return result;
+    return read_mergeability(number, [](const Value& pull, Mergeability& result) {
+      result.mergeable = json_bool(pull, "mergeable");
+      if (!result.mergeable) {
+        result.reason = "Gitea says it is not mergeable (conflicts or failing required checks)";
+      }
+    });
   }
 
   Result<std::string> merge(long long number, const std::string& method, const std::string& head_sha) override {
@@ -167,8 +104,6 @@ class Gitea final : public Forge {
     return {};
   }
 
-  ForgeApi& m_api;
-  std::string m_repo;
 };
 
 }  // namespace

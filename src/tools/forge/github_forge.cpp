@@ -1,29 +1,14 @@
 // GitHub REST v3 (also GitHub Enterprise at https://host/api/v3).
 #include <fmt/format.h>
 
-#include "tools/forge/forge.hpp"
+#include "tools/forge/github_shaped_forge.hpp"
 
 namespace automata::tools::forge {
 namespace {
 
-PullRequest pull_from(const Value& json) {
-  PullRequest pull;
-  pull.number = json_integer(json, "number");
-  pull.url = json_string(json, "html_url");
-  if (json.is_object()) {
-    pull.head = json_string(json.value("head", Value()), "ref");
-    pull.base = json_string(json.value("base", Value()), "ref");
-  }
-  return pull;
-}
-
-Comment comment_from(const Value& json) {
-  return {json_integer(json, "id"), json_string(json, "html_url"), json_string(json, "body")};
-}
-
-class GitHub final : public Forge {
+class GitHub final : public GitHubShapedForge {
  public:
-  explicit GitHub(ForgeApi& api) : m_api(api), m_repo("/repos/" + api.target().project) {}
+  explicit GitHub(ForgeApi& api) : GitHubShapedForge(api, "per_page", 100) {}
 
   Result<std::string> default_branch() override {
     TRY_ASSIGN(const Value repo, m_api.call("GET", m_repo));
@@ -38,14 +23,14 @@ class GitHub final : public Forge {
     if (!pulls.is_array() || pulls.empty()) {
       return std::optional<PullRequest>();
     }
-    return std::optional<PullRequest>(pull_from(pulls.front()));
+    return std::optional<PullRequest>(github_shaped_pull(pulls.front()));
   }
 
   Result<PullRequest> create_pull(const PullSpec& spec) override {
     const Value body = {{"title", spec.title}, {"head", spec.head}, {"base", spec.base}, {"body", spec.body},
                         {"draft", spec.draft}};
     TRY_ASSIGN(const Value created, m_api.call("POST", m_repo + "/pulls", body, "push the branch first, or check head and base"));
-    PullRequest pull = pull_from(created);
+    PullRequest pull = github_shaped_pull(created);
     TRY(add_labels_and_reviewers(pull.number, spec));
     return pull;
   }
@@ -56,73 +41,25 @@ class GitHub final : public Forge {
       body["body"] = spec.body;
     }
     TRY_ASSIGN(const Value updated, m_api.call("PATCH", fmt::format("{}/pulls/{}", m_repo, number), body));
-    PullRequest pull = pull_from(updated);
+    PullRequest pull = github_shaped_pull(updated);
     TRY(add_labels_and_reviewers(number, spec));
     return pull;
   }
 
-  Result<std::vector<Comment>> list_comments(Thread, long long number) override {
-    TRY_ASSIGN(const Value list, m_api.get_list(fmt::format("{}/issues/{}/comments", m_repo, number), "per_page", 100));
-    std::vector<Comment> comments;
-    for (const auto& item : list.is_array() ? list : Value::array()) {
-      comments.push_back(comment_from(item));
-    }
-    return comments;
-  }
-
-  Result<Comment> create_comment(Thread, long long number, const std::string& text) override {
-    TRY_ASSIGN(const Value created,
-               m_api.call("POST", fmt::format("{}/issues/{}/comments", m_repo, number), {{"body", text}}));
-    return comment_from(created);
-  }
-
-  Result<Comment> update_comment(Thread, long long, long long id, const std::string& text) override {
-    TRY_ASSIGN(const Value updated,
-               m_api.call("PATCH", fmt::format("{}/issues/comments/{}", m_repo, id), {{"body", text}}));
-    return comment_from(updated);
-  }
-
-  Result<std::string> set_status(const StatusSpec& spec) override {
-    Value body = {{"state", spec.state}, {"context", spec.context}};
-    if (!spec.description.empty()) {
-      body["description"] = spec.description;
-    }
-    if (!spec.target_url.empty()) {
-      body["target_url"] = spec.target_url;
-    }
-    TRY_ASSIGN(const Value created, m_api.call("POST", fmt::format("{}/statuses/{}", m_repo, spec.sha), body,
-                                               "check that sha is a commit pushed to this repository"));
-    return json_string(created, "url");
-  }
-
   Result<Mergeability> mergeability(long long number) override {
-    TRY_ASSIGN(const Value pull, m_api.call("GET", fmt::format("{}/pulls/{}", m_repo, number)));
-    Mergeability result;
-    if (pull.is_null()) {
-      result.mergeable = true;  // dry run: nothing was asked
-      return result;
-    }
-    result.head_sha = pull.is_object() ? json_string(pull.value("head", Value()), "sha") : "";
-    if (json_bool(pull, "merged")) {
-      result.reason = "it is already merged";
-      return result;
-    }
-    if (json_string(pull, "state") != "open") {
-      result.reason = fmt::format("it is {}", json_string(pull, "state", "not open"));
-      return result;
-    }
-    const auto mergeable = pull.find("mergeable");
-    if (mergeable == pull.end() || mergeable->is_null()) {
-      result.known = false;
-      result.reason = "GitHub is still computing whether it can be merged";
-      return result;
-    }
-    result.mergeable = mergeable->get<bool>();
-    if (!result.mergeable) {
-      result.reason = fmt::format("GitHub says it is not mergeable (mergeable_state: {})",
-                                  json_string(pull, "mergeable_state", "unknown"));
-    }
-    return result;
+    return read_mergeability(number, [](const Value& pull, Mergeability& result) {
+      const auto mergeable = pull.find("mergeable");
+      if (mergeable == pull.end() || mergeable->is_null()) {
+        result.known = false;
+        result.reason = "GitHub is still computing whether it can be merged";
+        return;
+      }
+      result.mergeable = mergeable->get<bool>();
+      if (!result.mergeable) {
+        result.reason = fmt::format("GitHub says it is not mergeable (mergeable_state: {})",
+                                    json_string(pull, "mergeable_state", "unknown"));
+      }
+    });
   }
 
   Result<std::string> merge(long long number, const std::string& method, const std::string& head_sha) override {
@@ -160,8 +97,6 @@ class GitHub final : public Forge {
     return {};
   }
 
-  ForgeApi& m_api;
-  std::string m_repo;
 };
 
 }  // namespace
