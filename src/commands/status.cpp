@@ -75,6 +75,9 @@ std::string format_status_text(const Value& status) {
   const auto& tokens = status.value("tokens", Value::object());
   if (tokens.value("prompt", 0) + tokens.value("completion", 0) > 0) {
     text += fmt::format("  tokens   {} prompt, {} completion", tokens.value("prompt", 0), tokens.value("completion", 0));
+    if (const auto calls = tokens.value("calls", std::int64_t{0}); calls > 0) {
+      text += fmt::format(" in {} call{}", calls, calls == 1 ? "" : "s");
+    }
     if (tokens.contains("cost") && tokens["cost"].is_number()) {
       text += fmt::format(" · ${:.4f}", tokens["cost"].get<double>());
     } else if (tokens.contains("unpriced")) {

@@ -116,6 +116,7 @@ void InstanceContext::add_llm_usage(const std::string& model, std::int64_t promp
   std::lock_guard lock(m_usage_mutex);
   m_prompt_tokens += prompt_tokens;
   m_completion_tokens += completion_tokens;
+  ++m_calls;
   if (!model.empty()) {
     m_model = model;
   }
@@ -126,7 +127,10 @@ Value InstanceContext::llm_usage() const {
   if (m_prompt_tokens == 0 && m_completion_tokens == 0 && m_model.empty()) {
     return nullptr;
   }
-  return {{"model", m_model}, {"prompt_tokens", m_prompt_tokens}, {"completion_tokens", m_completion_tokens}};
+  return {{"model", m_model},
+          {"prompt_tokens", m_prompt_tokens},
+          {"completion_tokens", m_completion_tokens},
+          {"calls", m_calls}};
 }
 
 void InstanceContext::emit_line(OutputStream stream, std::string_view raw) {

@@ -62,6 +62,7 @@ class InstanceContext final : public StepContext {
   mutable std::mutex m_usage_mutex;
   std::int64_t m_prompt_tokens = 0;
   std::int64_t m_completion_tokens = 0;
+  std::int64_t m_calls = 0;  // add_llm_usage is called once per model call
   std::string m_model;
   int m_log_fd = -1;
   std::filesystem::path m_log_path;  // until the first line is written

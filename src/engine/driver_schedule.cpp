@@ -579,6 +579,9 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
   }
   instance.exit_code = result.exit_code;
   instance.error = describe_failure(result);
+  // What a failed step still knows (an agent's outcome, its files) is kept for
+  // `if: always()` steps and for status.
+  instance.outputs = result.outputs.is_object() ? result.outputs : Value::object();
   const bool cancelled = result.cancelled || instance.cancel_requested;
   const Value usage = step_context.llm_usage();
   if (!usage.is_null()) {
@@ -612,6 +615,11 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
   }
   if (instance.def->continue_on_error) {
     failed["continue_on_error"] = true;
+  }
+  if (!instance.outputs.empty()) {
+    Value outputs = instance.outputs;
+    masker.mask_value(outputs);
+    failed["outputs"] = std::move(outputs);
   }
   if (stdout_used.count(instance.def->id) != 0) {
     failed["stdout"] = step_context.stdout_tail();

@@ -23,6 +23,7 @@ void RunState::add_llm_usage(const Value& record) {
     const std::int64_t completion = llm->value("completion_tokens", std::int64_t{0});
     prompt_tokens += prompt;
     completion_tokens += completion;
+    llm_calls += llm->value("calls", std::int64_t{0});
     auto& by_model = tokens_by_model[llm->value("model", std::string())];
     by_model.first += prompt;
     by_model.second += completion;
@@ -94,6 +95,11 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
                       ? std::optional<int>(record["exit_code"].get<int>())
                       : std::nullopt;
     s.continue_on_error = record.value("continue_on_error", false);
+    if (const auto found = record.find("outputs"); found != record.end() && found->is_object()) {
+      s.outputs = *found;
+    } else {
+      s.outputs = Value::object();
+    }
     if (record.contains("stdout")) {
       s.stdout_tail = record["stdout"].get<std::string>();
       s.has_stdout = true;
@@ -259,7 +265,7 @@ Value RunState::to_json(bool with_steps) const {
     out["steps"] = std::move(steps_json);
   }
   out["outputs"] = outputs;
-  out["tokens"] = Value{{"prompt", prompt_tokens}, {"completion", completion_tokens}};
+  out["tokens"] = Value{{"prompt", prompt_tokens}, {"completion", completion_tokens}, {"calls", llm_calls}};
   if (!tokens_by_model.empty()) {
     Value by_model = Value::object();
     for (const auto& [model, tokens] : tokens_by_model) {

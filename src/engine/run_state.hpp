@@ -69,6 +69,7 @@ struct RunState {
   std::uint64_t last_seq = 0;
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
+  std::int64_t llm_calls = 0;
   // Per model, for cost: model -> {prompt, completion}.
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> tokens_by_model;
 

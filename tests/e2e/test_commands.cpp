@@ -99,7 +99,7 @@ TEST_CASE("status: text and the JSON shape of cli.md") {
   CHECK(s["run"] == "b1");
   CHECK(s["workflow"] == "build");
   CHECK(s["status"] == "succeeded");
-  CHECK(s["tokens"] == Value{{"prompt", 0}, {"completion", 0}});
+  CHECK(s["tokens"] == Value{{"prompt", 0}, {"completion", 0}, {"calls", 0}});
   std::vector<std::string> ids;
   for (const auto& [id, step] : s["steps"].items()) {
     ids.push_back(id);

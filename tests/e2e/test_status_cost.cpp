@@ -47,7 +47,7 @@ TEST_SUITE("e2e status cost") {
     auto unpriced = project.run({"status", "last", "--output", "json"});
     REQUIRE(unpriced.exit_code == 0);
     Value status = Value::parse(unpriced.out);
-    CHECK(status["tokens"] == Value::parse(R"({"prompt":1500000,"completion":300000,"by_model":{)"
+    CHECK(status["tokens"] == Value::parse(R"({"prompt":1500000,"completion":300000,"calls":0,"by_model":{)"
                                            R"("big-model":{"prompt":1000000,"completion":200000},)"
                                            R"("small-model":{"prompt":500000,"completion":100000}},)"
                                            R"("unpriced":["big-model","small-model"]})"));

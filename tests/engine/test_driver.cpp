@@ -1140,7 +1140,33 @@ steps:
   CHECK(state.steps.at("agent").checkpoints.size() == 3);
   CHECK(state.prompt_tokens == 7);
   CHECK(state.completion_tokens == 3);
-  CHECK(journal[journal.size() - 2]["llm"] == Value{{"model", "m1"}, {"prompt_tokens", 7}, {"completion_tokens", 3}});
+  CHECK(journal[journal.size() - 2]["llm"] ==
+        Value{{"model", "m1"}, {"prompt_tokens", 7}, {"completion_tokens", 3}, {"calls", 1}});
+  CHECK(state.llm_calls == 1);
+}
+
+TEST_CASE("a failed step's outputs are journaled and seen by an always() step") {
+  Harness h;
+  FakeAttempt failing = FakeAttempt::fail(16, false);
+  failing.outputs = {{"outcome", "validation_failed"}};
+  h.fake().script["agent"] = {failing};
+  auto wf = h.load(R"(
+version: 1
+name: failed-outputs
+steps:
+  agent: { uses: fake }
+  report:
+    uses: fake
+    needs: [agent]
+    if: ${{ always() }}
+    with: { value: "${{ steps.agent.status }}:${{ steps.agent.outputs.outcome }}" }
+)");
+  const auto run_dir = h.create(wf);
+  CHECK(h.drive(run_dir, wf).end == RunEnd::failed);
+  const auto journal = h.journal(run_dir);
+  const RunState state = fold_records(journal);
+  CHECK(state.steps.at("agent").outputs == Value{{"outcome", "validation_failed"}});
+  CHECK(state.steps.at("report").outputs["value"] == "failed:validation_failed");
 }
 
 TEST_CASE("budget: a run over its max_tokens_total stops, compensates and fails with a distinct error") {

@@ -93,12 +93,12 @@ TEST_SUITE("run_state") {
           R"("reason":"if: inputs.n > 1 was false"},)"
           R"("deploy":{"status":"succeeded","attempts":1,"outputs":{"url":"https://x"},"exit_code":0,)"
           R"("duration_ms":10}},)"
-          R"("outputs":{"url":"https://x"},"tokens":{"prompt":0,"completion":0}})");
+          R"("outputs":{"url":"https://x"},"tokens":{"prompt":0,"completion":0,"calls":0}})");
     // `runs` leaves the steps out.
     CHECK(state.to_json(false).dump() ==
           R"({"run":"20261121T153000Z-abc123","workflow":"demo","status":"succeeded",)"
           R"("started":"2026-11-21T15:30:00.000Z","finished":"2026-11-21T15:30:21.000Z",)"
-          R"("outputs":{"url":"https://x"},"tokens":{"prompt":0,"completion":0}})");
+          R"("outputs":{"url":"https://x"},"tokens":{"prompt":0,"completion":0,"calls":0}})");
   }
 
   TEST_CASE("folding by value (records consumed) gives the same state as folding by reference") {
@@ -201,7 +201,7 @@ TEST_SUITE("run_state") {
           R"("deploy":{"status":"skipped","attempts":0,"outputs":{},"exit_code":null,"duration_ms":0,)"
           R"("reason":"needs not successful: test failed"},)"
           R"("tell":{"status":"succeeded","attempts":1,"outputs":{},"exit_code":null,"duration_ms":2}},)"
-          R"("outputs":{},"tokens":{"prompt":0,"completion":0}})");
+          R"("outputs":{},"tokens":{"prompt":0,"completion":0,"calls":0}})");
   }
 
   TEST_CASE("RunResumed with reset forgets those steps; the run is running again") {
@@ -293,7 +293,7 @@ TEST_SUITE("run_state") {
     CHECK(state.prompt_tokens == 105);
     CHECK(state.completion_tokens == 21);
     CHECK(state.to_json(false)["tokens"].dump() ==
-          R"({"prompt":105,"completion":21,"by_model":{"unknown":{"prompt":100,"completion":20},"m":{"prompt":5,"completion":1}}})");
+          R"({"prompt":105,"completion":21,"calls":0,"by_model":{"unknown":{"prompt":100,"completion":20},"m":{"prompt":5,"completion":1}}})");
   }
 
   TEST_CASE("an empty journal folds to a running run without an id") {
@@ -301,6 +301,6 @@ TEST_SUITE("run_state") {
     CHECK(state.status == "running");
     CHECK(state.to_json(true).dump() ==
           R"({"run":"","workflow":"","status":"running","started":"","finished":null,"steps":{},"outputs":{},)"
-          R"("tokens":{"prompt":0,"completion":0}})");
+          R"("tokens":{"prompt":0,"completion":0,"calls":0}})");
   }
 }
