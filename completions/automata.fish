@@ -24,6 +24,8 @@ function __automata_takes_value
             return 0
         case 'graph:--format'
             return 0
+        case 'agent:--title' 'agent:--description' 'agent:--requirement' 'agent:--task-file' 'agent:--repo' 'agent:--base' 'agent:--branch' 'agent:--remote' 'agent:--model' 'agent:--instructions' 'agent:--max-iterations' 'agent:--validate' 'agent:--fix-rounds' 'agent:--git-username' 'agent:--git-token-env' 'agent:--git-ssh-key' 'agent:--run-id'
+            return 0
     end
     return 1
 end
@@ -74,6 +76,7 @@ complete -c automata -n '__automata_at "" 0' -a cancel -d 'Ask a run to stop; it
 complete -c automata -n '__automata_at "" 0' -a signal -d 'Send a signal to a run: pause, resume, cancel, rollback, or its own'
 complete -c automata -n '__automata_at "" 0' -a validate -d 'Check workflow files without running them'
 complete -c automata -n '__automata_at "" 0' -a graph -d 'Print a workflow\'s DAG'
+complete -c automata -n '__automata_at "" 0' -a agent -d 'Run the coding agent: plan, implement, validate, commit and push a branch (workflows/agent.yaml)'
 complete -c automata -n '__automata_at "" 0' -a version -d 'Print the version, build and compiled-in backends'
 complete -c automata -n '__automata_at "" 0' -a completions -d 'Print a shell completion script: bash, zsh or fish'
 complete -c automata -n '__automata_at run \'*\'' -s i -l input -r -f -d 'Set an input: key=value (repeatable)'
@@ -99,4 +102,25 @@ complete -c automata -n '__automata_at signal 1' -f -a 'pause resume cancel roll
 complete -c automata -n '__automata_at validate \'*\'' -F -d 'FILE'
 complete -c automata -n '__automata_at graph \'*\'' -l format -r -f -a 'dot mermaid text' -d 'dot, mermaid or text'
 complete -c automata -n '__automata_at graph 0' -F -d 'WORKFLOW'
+complete -c automata -n '__automata_at agent \'*\'' -l title -r -f -d 'The task in one line (names the branch and the commit)'
+complete -c automata -n '__automata_at agent \'*\'' -l description -r -f -d 'The task in detail'
+complete -c automata -n '__automata_at agent \'*\'' -l requirement -r -f -d 'What must hold when the agent is done (repeatable)'
+complete -c automata -n '__automata_at agent \'*\'' -l task-file -r -f -d 'The task as YAML or JSON: title, description, requirements, instructions, validate, ...'
+complete -c automata -n '__automata_at agent \'*\'' -l repo -r -f -d 'Repository URL to clone (default: this repository, in a fresh worktree)'
+complete -c automata -n '__automata_at agent \'*\'' -l base -r -f -d 'Branch to start from (default: the remote\'s HEAD, or HEAD)'
+complete -c automata -n '__automata_at agent \'*\'' -l branch -r -f -d 'Branch to create (default: feat/YYYYMMDD-<slug of the title>)'
+complete -c automata -n '__automata_at agent \'*\'' -l remote -r -f -d 'Remote to push to (default: origin)'
+complete -c automata -n '__automata_at agent \'*\'' -l no-push -d 'Commit on the branch but do not push it'
+complete -c automata -n '__automata_at agent \'*\'' -l model -r -f -d 'The model (default: AUTOMATA_MODEL)'
+complete -c automata -n '__automata_at agent \'*\'' -l instructions -r -f -d 'Custom instructions for the agent'
+complete -c automata -n '__automata_at agent \'*\'' -l max-iterations -r -f -d 'Model calls per round before the agent is stopped (default: 10)'
+complete -c automata -n '__automata_at agent \'*\'' -l validate -r -f -d 'A validation command (repeatable; default: detected make test, ctest, npm test, pytest, cargo test or go test)'
+complete -c automata -n '__automata_at agent \'*\'' -l fix-rounds -r -f -d 'Rounds to fix a failed validation (default: 2)'
+complete -c automata -n '__automata_at agent \'*\'' -l no-plan -d 'Skip the implementation plan'
+complete -c automata -n '__automata_at agent \'*\'' -l sandbox -d 'Run the agent\'s commands in a bwrap sandbox'
+complete -c automata -n '__automata_at agent \'*\'' -l git-username -r -f -d 'User for git over https or ssh'
+complete -c automata -n '__automata_at agent \'*\'' -l git-token-env -r -f -d 'Environment variable holding the https token for clone and push (e.g. GITHUB_TOKEN)'
+complete -c automata -n '__automata_at agent \'*\'' -l git-ssh-key -r -f -d 'Path of the ssh private key for clone and push'
+complete -c automata -n '__automata_at agent \'*\'' -l run-id -r -f -d 'Choose the run id'
+complete -c automata -n '__automata_at agent \'*\'' -l dry-run -d 'Print the push instead of pushing (the model is still called)'
 complete -c automata -n '__automata_at completions 0' -f -a 'bash zsh fish' -d 'SHELL'

@@ -66,6 +66,16 @@ Result<std::shared_ptr<const engine::Workflow>> load_source_or_report(const Invo
   return outcome.workflow;
 }
 
+Result<std::optional<std::string>> chosen_run_id(const std::string& flag) {
+  if (flag.empty()) {
+    return std::optional<std::string>();
+  }
+  if (!engine::is_valid_run_id(flag)) {
+    return Error::usage(fmt::format("--run-id '{}': use letters, digits, '.', '-' and '_' (at most 100)", flag));
+  }
+  return std::optional<std::string>(flag);
+}
+
 engine::EngineServices make_services(const Invocation& inv) {
   static engine::PosixProcessLauncher launcher;
   engine::EngineServices services;
@@ -88,8 +98,11 @@ engine::DriveOptions make_drive_options(const Invocation& inv) {
 
 int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
                    std::shared_ptr<const engine::Workflow> workflow, engine::OpenMode mode,
-                   const std::vector<std::pair<std::string, Value>>& signals_first) {
-  auto renderer = inv.io->make_renderer();
+                   const std::vector<std::pair<std::string, Value>>& signals_first,
+                   std::unique_ptr<engine::EventSink> renderer) {
+  if (!renderer) {
+    renderer = inv.io->make_renderer();
+  }
   engine::EngineServices services = make_services(inv);
   services.sinks.push_back(renderer.get());
   const engine::Masker masker = engine::masker_for(*workflow);

@@ -18,12 +18,16 @@ Result<std::shared_ptr<const engine::Workflow>> load_or_report(const Invocation&
 Result<std::shared_ptr<const engine::Workflow>> load_source_or_report(const Invocation& inv, const std::string& name,
                                                                       std::string source);
 
+// --run-id: nullopt when not given (a new id is made), else the id, checked.
+Result<std::optional<std::string>> chosen_run_id(const std::string& flag);
+
 engine::EngineServices make_services(const Invocation& inv);
 engine::DriveOptions make_drive_options(const Invocation& inv);
 
 // Opens and drives a run with a renderer; prints the resume hint on Ctrl-C.
 int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
                    std::shared_ptr<const engine::Workflow> workflow, engine::OpenMode mode,
-                   const std::vector<std::pair<std::string, Value>>& signals_first = {});
+                   const std::vector<std::pair<std::string, Value>>& signals_first = {},
+                   std::unique_ptr<engine::EventSink> renderer = nullptr);  // null: the output mode's
 
 }  // namespace automata::commands

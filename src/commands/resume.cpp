@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "commands/agent_result.hpp"
 #include "commands/commands.hpp"
 #include "commands/drive.hpp"
 #include "commands/run_lookup.hpp"
@@ -128,6 +129,12 @@ int resume_command(Invocation& inv, const ResumeOptions& options) {
   mode.resume = true;
   mode.use_current = options.use_current && changed;
   mode.from_step = from;
+  // A resumed `automata agent` run ends like one that was never stopped: with its result.
+  if (workflow.value()->name == "agent") {
+    const int code = open_and_drive(inv, run->dir, workflow.value(), mode, {}, agent_result_view(inv));
+    print_agent_result(inv, run->dir);
+    return code;
+  }
   return open_and_drive(inv, run->dir, workflow.value(), mode);
 }
 

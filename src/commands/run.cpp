@@ -122,13 +122,11 @@ int run_command(Invocation& inv, const RunOptions& options) {
     return inv.fail(inputs.error());
   }
   const engine::RunStore store = inv.store();
-  std::optional<std::string> run_id;
-  if (!options.run_id.empty()) {
-    if (!engine::is_valid_run_id(options.run_id)) {
-      return inv.fail(Error::usage(fmt::format("--run-id '{}': use letters, digits, '.', '-' and '_' (at most 100)",
-                                               options.run_id)));
-    }
-    run_id = options.run_id;
+  auto run_id = chosen_run_id(options.run_id);
+  if (!run_id.ok()) {
+    return inv.fail(run_id.error());
+  }
+  if (run_id.value()) {
     if (store.exists(options.run_id)) {
       const auto dir = store.run_dir(options.run_id);
       if (options.if_exists == "skip") {
@@ -166,7 +164,7 @@ int run_command(Invocation& inv, const RunOptions& options) {
   }
   const engine::Masker masker = engine::masker_for(*workflow.value());
   engine::EngineServices services = make_services(inv);
-  auto created = engine::create_run(store, *workflow.value(), inputs.value(), run_id, std::filesystem::current_path(),
+  auto created = engine::create_run(store, *workflow.value(), inputs.value(), run_id.value(), std::filesystem::current_path(),
                                     masker, services, engine::RunFlags{options.dry_run});
   if (!created.ok()) {
     return inv.fail(created.error());

@@ -19,5 +19,8 @@ Result<std::vector<Value>> read_records(const std::filesystem::path& dir);
 // The status object (cli.md): live when possible; a run that says running
 // but has no live process reads "interrupted".
 Result<Value> run_status(const RunRef& run);
+// tokens.cost from the config's prices when every model has one, else
+// tokens.unpriced naming those without.
+void add_cost(Value& status, const std::map<std::string, ModelPrice>& prices);
 
 }  // namespace automata::commands

@@ -88,9 +88,6 @@ std::string format_status_text(const Value& status) {
   return text;
 }
 
-
-namespace {
-
 void add_cost(Value& status, const std::map<std::string, ModelPrice>& prices) {
   if (!status.contains("tokens") || !status["tokens"].contains("by_model")) {
     return;
@@ -114,6 +111,8 @@ void add_cost(Value& status, const std::map<std::string, ModelPrice>& prices) {
     tokens["unpriced"] = std::move(unpriced);
   }
 }
+
+namespace {
 
 int status_command(Invocation& inv, const std::string& argument) {
   auto run = find_run(inv, argument);

@@ -65,6 +65,11 @@ bool RunStore::exists(const std::string& id) const {
 
 Result<std::filesystem::path> RunStore::create_run_dir(const std::string& id) const {
   TRY(create_private_directories(runs_dir()));
+  // The home is often .automata/ in a repository, whose config.yaml is
+  // committed: the runs (journals, logs, an agent's worktree) never are.
+  if (const auto ignore = runs_dir() / ".gitignore"; !std::filesystem::exists(ignore)) {
+    std::ofstream(ignore) << "# written by automata: runs are not source\n*\n";
+  }
   const auto dir = run_dir(id);
   if (::mkdir(dir.c_str(), 0700) != 0) {
     if (errno == EEXIST) {

@@ -166,7 +166,7 @@ TEST_CASE("completions: bash completes commands, options, their values, files an
       });
   CHECK(out ==
         // automata <TAB>
-        "cancel\ncompletions\ngraph\nlogs\nresume\nrun\nruns\nsignal\nstatus\nvalidate\nversion\n--\n"
+        "agent\ncancel\ncompletions\ngraph\nlogs\nresume\nrun\nruns\nsignal\nstatus\nvalidate\nversion\n--\n"
         // --output <TAB>, --output=js<TAB>, --ou<TAB>
         "auto\njson\nplain\ntty\n--\n"
         "json\n--\n"

@@ -207,6 +207,16 @@ std::string LlmStubServer::base_url() const {
   return m_protocol == LlmProtocol::openai ? m_http.url() + "/v1" : m_http.url();
 }
 
+LlmStubServer::~LlmStubServer() { release_held(); }  // before m_http joins its connection threads
+
+void LlmStubServer::release_held() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_released = true;
+  }
+  m_released_cv.notify_all();
+}
+
 void LlmStubServer::enqueue(ScriptedReply reply) {
   std::lock_guard lock(m_mutex);
   m_script.push_back(std::move(reply));
@@ -226,6 +236,10 @@ StubResponse LlmStubServer::answer(const StubRequest& request) {
     }
     next = std::move(m_script.front());
     m_script.pop_front();
+  }
+  if (next.hold) {
+    std::unique_lock lock(m_mutex);
+    m_released_cv.wait(lock, [this] { return m_released; });
   }
   const Value body = Value::parse(request.body, nullptr, false);
   const bool streamed = body.is_object() && body.value("stream", false);

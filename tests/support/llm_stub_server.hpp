@@ -6,6 +6,7 @@
 // must reassemble lines) when its body says "stream": true, else one JSON
 // body. Errors come in the provider's own error body. Every request is
 // recorded.
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -37,6 +38,7 @@ struct ScriptedReply {
   std::string error;
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Retry-After
   bool cut_short = false;      // a stream that stops halfway, without its end
+  bool hold = false;           // answered only after release_held() (or never, when the client is gone)
 
   static ScriptedReply say(std::string text);
   static ScriptedReply call(std::vector<ScriptedCall> calls);
@@ -46,6 +48,9 @@ struct ScriptedReply {
 class LlmStubServer {
  public:
   explicit LlmStubServer(LlmProtocol protocol);
+  ~LlmStubServer();
+  LlmStubServer(const LlmStubServer&) = delete;
+  LlmStubServer& operator=(const LlmStubServer&) = delete;
 
   // What a step's base_url is set to: <url>/v1 (OpenAI), <url> (Anthropic).
   std::string base_url() const;
@@ -53,6 +58,8 @@ class LlmStubServer {
   std::vector<StubRequest> requests() const { return m_http.requests(); }
   // The JSON body of request `index`.
   Value body(std::size_t index) const;
+  // Lets held replies go (a test that killed the client lets them go to nobody).
+  void release_held();
 
   // The rendered answers, public for tests of the rendering itself.
   static StubResponse render(LlmProtocol protocol, const ScriptedReply& reply, bool streamed);
@@ -63,6 +70,8 @@ class LlmStubServer {
   LlmProtocol m_protocol;
   mutable std::mutex m_mutex;
   std::deque<ScriptedReply> m_script;
+  std::condition_variable m_released_cv;
+  bool m_released = false;
   HttpStubServer m_http;  // last: its threads stop before the script goes
 };
 

@@ -1,6 +1,8 @@
 // agent.run: parameters to the loop's options, the loop's result to outputs.
 // Any outcome but `finished` fails the step (not retried: the same model on
 // the same task would most likely stop the same way, and pay again).
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "engine/loader.hpp"
@@ -9,6 +11,7 @@
 #include "tools/agent/loop.hpp"
 #include "tools/agent/prompt.hpp"
 #include "tools/agent/transcript.hpp"
+#include "tools/agent/validation.hpp"
 #include "tools/fs/step_workspace.hpp"
 
 namespace automata::tools {
@@ -20,6 +23,8 @@ using engine::StepContext;
 using engine::StepResult;
 
 constexpr std::string_view k_kind = "agent.run";
+// About 75,000 tokens: room for the reply and the tools in a 128k-token window.
+constexpr std::size_t k_default_max_context_bytes = 300'000;
 
 std::vector<std::string> string_list(const Value& params, const char* name) {
   std::vector<std::string> out;
@@ -106,7 +111,35 @@ Value outputs_of(const agent::AgentRunResult& result) {
           {"prompt_tokens", result.prompt_tokens},
           {"completion_tokens", result.completion_tokens},
           {"cost", result.cost},
+          {"validation", result.validation},
+          {"fix_rounds", result.fix_rounds},
           {"transcript", result.transcript.string()}};
+}
+
+std::string file_name_of(std::string_view step_id) {
+  std::string out;
+  for (const char c : step_id) {
+    out += std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' ? c : '_';
+  }
+  return out;
+}
+
+// "`make test` exited 2 (3 passed, 1 failed)": the first command that failed.
+std::string validation_summary(const agent::ValidationReport& report) {
+  for (const auto& command : report.commands) {
+    if (command.passed) {
+      continue;
+    }
+    std::string what = !command.refused.empty() ? fmt::format("was not run: {}", command.refused)
+                       : command.timed_out      ? std::string("timed out")
+                                                : fmt::format("exited {}", command.exit_code);
+    std::string line = fmt::format("`{}` {}", command.command, what);
+    if (command.counts.passed || command.counts.failed) {
+      line += fmt::format(" ({} passed, {} failed)", command.counts.passed.value_or(0), command.counts.failed.value_or(0));
+    }
+    return line;
+  }
+  return fmt::format("{} command{} passed", report.commands.size(), report.commands.size() == 1 ? "" : "s");
 }
 
 class AgentRunKind final : public engine::StepKind {
@@ -140,6 +173,18 @@ class AgentRunKind final : public engine::StepKind {
         {"allow_env", ParamType::list, false, "credential-looking variables commands may still see", nullptr, {}},
         {"sandbox", ParamType::boolean, false, "run commands in a bwrap sandbox (refused if bwrap is unusable)", false, {}},
         {"base_branch", ParamType::string, false, "force-pushing this branch is refused", nullptr, {}},
+        {"plan", ParamType::any, false, "an implementation plan to follow (llm.chat's json: steps, files, validation)", nullptr, {}},
+        {"validate", ParamType::list, false, "commands run after finish; a failure is fed back for a fix round", nullptr, {}},
+        {"detect_validation", ParamType::boolean, false,
+         "without validate: use the project's tests (make test, ctest, npm test, pytest, cargo test, go test)", false, {}},
+        {"fix_rounds", ParamType::integer, false, "rounds the agent gets to fix a failed validation", 2, {}},
+        {"validate_timeout", ParamType::duration, false, "the longest a validation command may run", "10m", {}},
+        {"max_context_bytes",
+         ParamType::integer,
+         false,
+         "past this size, older tool results are left out of what the model is sent (0: never)",
+         static_cast<long long>(k_default_max_context_bytes),
+         {}},
         {"max_tool_output_bytes",
          ParamType::integer,
          false,
@@ -161,9 +206,19 @@ class AgentRunKind final : public engine::StepKind {
     }
     auto shell_timeout = duration_param(params, "shell_timeout");
     auto output_bytes = fs::size_param(params, "max_tool_output_bytes", agent::k_default_max_tool_output_bytes);
+    auto context_bytes = fs::size_param(params, "max_context_bytes", k_default_max_context_bytes);
+    if (!context_bytes.ok()) {
+      return fs::step_failure(context, k_kind, context_bytes.error().message);
+    }
     if (!shell_timeout.ok() || !output_bytes.ok()) {
       return fs::step_failure(context, k_kind,
                               !shell_timeout.ok() ? shell_timeout.error().message : output_bytes.error().message);
+    }
+    auto validate_timeout = duration_param(params, "validate_timeout");
+    auto fix_rounds = fs::size_param(params, "fix_rounds", 2);
+    if (!validate_timeout.ok() || !fix_rounds.ok()) {
+      return fs::step_failure(context, k_kind,
+                              !validate_timeout.ok() ? validate_timeout.error().message : fix_rounds.error().message);
     }
     auto workspace = fs::step_workspace(context);
     if (!workspace.ok()) {
@@ -187,9 +242,12 @@ class AgentRunKind final : public engine::StepKind {
 
     agent::AgentLoopOptions options;
     options.model = string_param(params, "model");
+    options.max_context_bytes = *context_bytes;
     options.limits = *limits;
-    options.system_prompt = agent::build_system_prompt(
-        {string_param(params, "instructions"), task, agent::repository_overview(toolbox.workspace())});
+    options.system_prompt =
+        agent::build_system_prompt({string_param(params, "instructions"), task,
+                                    agent::repository_overview(toolbox.workspace()),
+                                    agent::plan_text(params.contains("plan") ? params["plan"] : Value())});
     options.first_user_message = agent::first_user_message(task);
     options.transcript = agent::transcript_path(context.run_directory(), context.step_id());
     options.list_changes = [&context, root = workspace->root(), transcript = options.transcript]()
@@ -212,6 +270,40 @@ class AgentRunKind final : public engine::StepKind {
       });
       return files;
     };
+
+    const std::vector<std::string> validate = string_list(params, "validate");
+    if (!validate.empty() || params.value("detect_validation", false)) {
+      agent::ValidationOptions validation;
+      validation.shell = tool_options.shell;
+      validation.shell.timeout = validate_timeout->value_or(std::chrono::milliseconds(600'000));
+      validation.shell.output_limit = tool_options.max_output_bytes;
+      options.fix_rounds = static_cast<int>(std::min<std::size_t>(*fix_rounds, 100));
+      options.validate = [&context, validate, validation, max_bytes = tool_options.max_output_bytes,
+                          root = workspace->root()]() -> std::optional<agent::ValidationRun> {
+        // Detected each time: the agent may have just created the build files.
+        const std::vector<std::string> commands =
+            !validate.empty() ? validate
+                              : agent::detect_validation_commands(
+                                    root, context.run_directory() / "work" / file_name_of(context.step_id()));
+        if (commands.empty()) {
+          context.output(engine::OutputStream::err,
+                         "agent.run: no validation commands given or found (make test, ctest, npm test, pytest, "
+                         "cargo test, go test); the work is not validated\n");
+          return std::nullopt;
+        }
+        const agent::ValidationReport report = agent::run_validation(
+            context.launcher(), commands, validation, context.cancel_token(),
+            [&context](engine::OutputStream stream, std::string_view chunk) { context.output(stream, chunk); });
+        agent::ValidationRun run;
+        run.passed = report.passed;
+        run.report = agent::validation_to_json(report);
+        run.summary = validation_summary(report);
+        if (!report.passed) {
+          run.feedback = agent::validation_feedback(report, max_bytes);
+        }
+        return run;
+      };
+    }
 
     agent::AgentLoop loop(**client, toolbox, context, std::move(options));
     auto result = loop.run();

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "tools/agent/conversation.hpp"
+#include "tools/agent/history.hpp"
 #include "tools/agent/turn_record.hpp"
 #include "tools/agent/transcript.hpp"
 #include "tools/agent/truncate.hpp"
@@ -72,7 +73,7 @@ Result<AgentLoop::Turn> AgentLoop::live_turn(int number, std::optional<Stop>& st
   m_context.heartbeat(fmt::format("turn {}/{}", number, m_options.limits.max_iterations));
   llm::ChatRequest request;
   request.model = m_options.model;
-  request.messages = m_messages;
+  request.messages = compact_history(m_messages, m_options.max_context_bytes);
   request.tools = AgentToolbox::specs();
   llm::ChatObserver observer;
   observer.on_retry = [this](const std::string& note) { m_context.output(engine::OutputStream::err, mask(note) + "\n"); };
@@ -199,9 +200,12 @@ std::optional<AgentLoop::Stop> AgentLoop::absorb(const Turn& turn, std::vector<s
   if (auto hit = m_budget.exceeded()) {
     return Stop{hit->outcome, "stopped: " + hit->message};
   }
-  if (turn.number >= m_options.limits.max_iterations) {
+  if (const int in_round = turn.number - m_round_first_turn + 1; in_round >= m_options.limits.max_iterations) {
     return Stop{AgentOutcome::max_iterations,
-                fmt::format("stopped after {} iterations without calling finish", turn.number)};
+                m_result.fix_rounds == 0
+                    ? fmt::format("stopped after {} iterations without calling finish", in_round)
+                    : fmt::format("stopped after {} iterations of fix round {} without calling finish", in_round,
+                                  m_result.fix_rounds)};
   }
   return std::nullopt;
 }
@@ -212,18 +216,63 @@ void AgentLoop::append(const Turn& turn) {
     m_messages.push_back(result);
   }
   for (const auto& note : turn.notes) {
-    // After tool results a note rides on the last one: a user message there
-    // would make two user turns in a row, which some chat templates refuse.
-    if (m_messages.back().role == llm::Role::tool) {
-      std::string& content = m_messages.back().content;
-      content += (content.empty() || content.back() == '\n' ? "\n[note] " : "\n\n[note] ") + note;
-      continue;
-    }
-    llm::Message message;
-    message.role = llm::Role::user;
-    message.content = note;
-    m_messages.push_back(std::move(message));
+    add_note(note);
   }
+}
+
+void AgentLoop::add_note(const std::string& note) {
+  // After tool results a note rides on the last one: a user message there
+  // would make two user turns in a row, which some chat templates refuse.
+  if (m_messages.back().role == llm::Role::tool) {
+    std::string& content = m_messages.back().content;
+    content += (content.empty() || content.back() == '\n' ? "\n[note] " : "\n\n[note] ") + note;
+    return;
+  }
+  llm::Message message;
+  message.role = llm::Role::user;
+  message.content = note;
+  m_messages.push_back(std::move(message));
+}
+
+Result<std::optional<AgentLoop::Stop>> AgentLoop::validate_live() {
+  m_context.heartbeat(m_result.fix_rounds == 0 ? std::string("validating")
+                                                : fmt::format("validating (fix round {})", m_result.fix_rounds));
+  const std::optional<ValidationRun> run = m_options.validate();
+  Value record = {{"validation", run ? run->report : Value()},
+                  {"passed", !run || run->passed},
+                  {"round", m_result.fix_rounds}};
+  if (run && !run->passed) {
+    record["summary"] = run->summary;
+    record["feedback"] = run->feedback;
+  }
+  record = mask_value(record, [this](std::string_view text) { return mask(text); });
+  TRY(m_context.checkpoint(record));
+  return absorb_validation(record);
+}
+
+std::optional<AgentLoop::Stop> AgentLoop::absorb_validation(const Value& record) {
+  m_result.validation = record.contains("validation") ? record["validation"] : Value();
+  if (record.value("passed", true)) {
+    return Stop{AgentOutcome::finished, "finished"};
+  }
+  const std::string summary = record.value("summary", std::string("the validation failed"));
+  if (m_result.fix_rounds >= m_options.fix_rounds) {
+    return Stop{AgentOutcome::validation_failed,
+                m_options.fix_rounds == 0
+                    ? fmt::format("the validation failed: {}", summary)
+                    : fmt::format("the validation still failed after {} fix round{}: {}", m_options.fix_rounds,
+                                  m_options.fix_rounds == 1 ? "" : "s", summary)};
+  }
+  ++m_result.fix_rounds;
+  m_round_first_turn = m_result.iterations + 1;
+  // A fix round is a fresh start for the per-round limits.
+  m_stuck = StuckDetector(m_options.stuck_repeat_limit);
+  m_warned_stuck = false;
+  m_consecutive_format_errors = 0;
+  m_consecutive_text_only = 0;
+  add_note(fmt::format("Fix round {} of {}. {}", m_result.fix_rounds, m_options.fix_rounds,
+                       record.value("feedback", std::string())));
+  return std::nullopt;
 }
 
 void AgentLoop::update_transcript(const std::string& status) {
@@ -274,7 +323,21 @@ Result<AgentRunResult> AgentLoop::run() {
     m_changed_before = m_options.list_changes().value_or(std::vector<std::string>());
   }
   int number = 0;
+  bool awaiting_validation = false;  // a replayed turn finished; its validation may be recorded next
   for (const Value& recorded : m_context.checkpoints()) {
+    if (recorded.is_object() && recorded.contains("validation")) {
+      if (!awaiting_validation) {
+        return Error::infra("agent.run: a checkpointed validation follows no finish");
+      }
+      awaiting_validation = false;
+      if (auto stop = absorb_validation(recorded)) {
+        return finish(*stop);
+      }
+      continue;
+    }
+    if (awaiting_validation) {
+      return Error::infra(fmt::format("agent.run: checkpointed turn follows turn {} without its validation", number));
+    }
     // The journal is ours, but a record of another shape must fail the step, not throw.
     Result<Turn> parsed = Error::infra("");
     try {
@@ -296,6 +359,14 @@ Result<AgentRunResult> AgentLoop::run() {
     std::vector<std::string> recomputed;  // the recorded notes are what the model saw
     std::optional<Stop> stop = absorb(turn, recomputed);
     append(turn);
+    if (stop && stop->outcome == AgentOutcome::finished && m_options.validate) {
+      awaiting_validation = true;
+    } else if (stop) {
+      return finish(*stop);
+    }
+  }
+  if (awaiting_validation) {  // stopped while validating: validate again
+    TRY_ASSIGN(auto stop, validate_live());
     if (stop) {
       return finish(*stop);
     }
@@ -318,6 +389,10 @@ Result<AgentRunResult> AgentLoop::run() {
       turn->system_prompt = m_messages.front().content;
     }
     TRY(m_context.checkpoint(mask_value(turn_to_value(*turn), [this](std::string_view text) { return mask(text); })));
+    if (stop && stop->outcome == AgentOutcome::finished && m_options.validate) {
+      update_transcript("Validating.");
+      TRY_ASSIGN(stop, validate_live());
+    }
     if (stop) {
       return finish(*stop);
     }

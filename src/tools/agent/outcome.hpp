@@ -6,7 +6,17 @@
 
 namespace automata::tools::agent {
 
-enum class AgentOutcome { finished, max_iterations, budget_exceeded, time_limit, format_errors, stuck, model_error, cancelled };
+enum class AgentOutcome {
+  finished,
+  max_iterations,
+  budget_exceeded,
+  time_limit,
+  format_errors,
+  stuck,
+  model_error,
+  validation_failed,
+  cancelled
+};
 
 std::string_view outcome_name(AgentOutcome outcome);
 // 0 for finished; distinct non-zero codes otherwise (130 for cancelled, as an interrupt).

@@ -46,10 +46,54 @@ std::string build_system_prompt(const PromptInputs& inputs) {
       prompt += "- " + requirement + "\n";
     }
   }
+  if (!inputs.plan.empty()) {
+    prompt += "\n## Implementation plan\n\nFollow this plan; where the code shows it is wrong, do the better thing "
+              "and say so in your summary.\n\n" +
+              inputs.plan;
+  }
   if (!inputs.overview.empty()) {
     prompt += "\n## Repository overview\n\n" + inputs.overview;
   }
   return prompt;
+}
+
+std::string plan_text(const Value& plan) {
+  if (plan.is_null() || (plan.is_string() && plan.get<std::string>().empty())) {
+    return {};
+  }
+  if (plan.is_string()) {
+    std::string text = plan.get<std::string>();
+    return text.back() == '\n' ? text : text + "\n";
+  }
+  if (!plan.is_object()) {
+    return plan.dump(2) + "\n";
+  }
+  const auto text_of = [](const Value& item) { return item.is_string() ? item.get<std::string>() : item.dump(); };
+  std::string text;
+  if (const auto summary = plan.find("summary"); summary != plan.end() && summary->is_string()) {
+    text += summary->get<std::string>() + "\n\n";
+  }
+  const auto list = [&](const char* key, const char* heading, bool numbered) {
+    const auto found = plan.find(key);
+    if (found == plan.end() || !found->is_array() || found->empty()) {
+      return;
+    }
+    text += std::string(heading) + ":\n";
+    int n = 0;
+    for (const auto& item : *found) {
+      text += numbered ? fmt::format("{}. {}\n", ++n, text_of(item)) : fmt::format("- {}\n", text_of(item));
+    }
+    text += "\n";
+  };
+  list("steps", "Steps", true);
+  list("files_to_create", "Files to create", false);
+  list("files_to_modify", "Files to modify", false);
+  list("validation", "Validation criteria", false);
+  if (text.empty()) {
+    return plan.dump(2) + "\n";
+  }
+  text.pop_back();  // one blank line between sections, none at the end
+  return text;
 }
 
 std::string first_user_message(const AgentTask& task) {

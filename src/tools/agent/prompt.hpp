@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/value.hpp"
 #include "tools/fs/workspace.hpp"
 
 namespace automata::tools::agent {
@@ -21,7 +22,13 @@ struct PromptInputs {
   std::string instructions;  // custom instructions (may be empty)
   AgentTask task;
   std::string overview;      // repository_overview()
+  std::string plan;          // plan_text(): an implementation plan to follow (may be empty)
 };
+
+// An implementation plan as the agent reads it: numbered steps, the files to
+// create and modify, how the result is checked. A plan of another shape is
+// shown as JSON; null gives "".
+std::string plan_text(const Value& plan);
 
 std::string build_system_prompt(const PromptInputs& inputs);
 

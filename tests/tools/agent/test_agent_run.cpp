@@ -505,6 +505,136 @@ TEST_CASE("parameters: a task is required; a factory error fails the step") {
   }
 }
 
+TEST_CASE("validation: a failure after finish is fed back, a fix round follows, the next finish passes") {
+  Run run(Value{{"task", "make ok.txt"}, {"validate", {"test -f ok.txt || { echo '1 failed in 0.1s'; exit 1; }"}}});
+  run.reply(finish_reply("done, I think"));
+  run.reply(call("write_file", R"({"path": "ok.txt", "content": "ok"})"));
+  run.reply(finish_reply("ok.txt is there"));
+  const auto result = run.execute();
+  REQUIRE(result.succeeded);
+  CHECK(result.outputs["outcome"] == "finished");
+  CHECK(result.outputs["summary"] == "ok.txt is there");
+  CHECK(result.outputs["iterations"] == 3);
+  CHECK(result.outputs["fix_rounds"] == 1);
+  CHECK(result.outputs["validation"]["passed"] == true);
+  CHECK(result.outputs["validation"]["commands"].size() == 1);
+  // The model saw the failure on the result of its finish call.
+  const auto& messages = run.script->requests[1].messages;
+  CHECK(messages.back().role == Role::tool);
+  CHECK(messages.back().tool_name == "finish");
+  CHECK(contains(messages.back().content, "[note] Fix round 1 of 2."));
+  CHECK(contains(messages.back().content, "test -f ok.txt"));
+  CHECK(contains(messages.back().content, "1 failed"));
+  // turn 1, its validation, turns 2 and 3, the last validation.
+  const auto recorded = run.context.recorded_checkpoints();
+  REQUIRE(recorded.size() == 5);
+  CHECK(recorded[1]["passed"] == false);
+  CHECK(recorded[1]["round"] == 0);
+  CHECK(recorded[4]["passed"] == true);
+  CHECK(recorded[4]["round"] == 1);
+}
+
+TEST_CASE("validation: still failing when the fix rounds are used up is its own outcome, with outputs") {
+  Run run(Value{{"task", "t"}, {"validate", {"exit 3"}}, {"fix_rounds", 1}});
+  run.reply(finish_reply("one"));
+  run.reply(finish_reply("two"));
+  const auto result = run.execute();
+  CHECK_FALSE(result.succeeded);
+  CHECK_FALSE(result.retryable);
+  CHECK(result.exit_code == 16);
+  CHECK(result.error == "agent.run: the validation still failed after 1 fix round: `exit 3` exited 3 (validation_failed)");
+  CHECK(result.outputs["outcome"] == "validation_failed");
+  CHECK(result.outputs["validation"]["passed"] == false);
+  CHECK(result.outputs["validation"]["commands"][0]["exit_code"] == 3);
+}
+
+TEST_CASE("validation: max_iterations counts per round") {
+  Run run(Value{{"task", "t"}, {"validate", {"test -f ok.txt"}}, {"max_iterations", 2}});
+  run.reply(call("read_file", R"({"path": "nothing.txt"})"));
+  run.reply(finish_reply("one"));
+  run.reply(call("write_file", R"({"path": "ok.txt", "content": "ok"})"));
+  run.reply(finish_reply("two"));
+  const auto result = run.execute();
+  REQUIRE(result.succeeded);
+  CHECK(result.outputs["iterations"] == 4);
+
+  Run over(Value{{"task", "t"}, {"validate", {"false"}}, {"max_iterations", 1}});
+  over.reply(finish_reply("one"));
+  over.reply(call("read_file", R"({"path": "x"})"));
+  const auto stopped = over.execute();
+  CHECK(stopped.outputs["outcome"] == "max_iterations");
+  CHECK(stopped.error == "agent.run: stopped after 1 iterations of fix round 1 without calling finish (max_iterations)");
+}
+
+TEST_CASE("validation: a resumed run does not validate again what was validated, and goes on with the fix round") {
+  std::vector<Value> recorded;
+  const std::string validate = "echo x >> ../validations.txt; test -f ok.txt";
+  {
+    Run first(Value{{"task", "t"}, {"validate", {validate}}});
+    first.reply(finish_reply("first"));
+    first.reply(Error::infra("killed"));  // the run dies while the model thinks about the feedback
+    first.execute();
+    recorded = first.context.recorded_checkpoints();
+    REQUIRE(recorded.size() == 2);
+    CHECK(read_file(first.dir / "validations.txt") == "x\n");
+  }
+  Run resumed(Value{{"task", "t"}, {"validate", {validate}}});
+  resumed.context.set_resumed_checkpoints(recorded);
+  resumed.reply(call("write_file", R"({"path": "ok.txt", "content": "ok"})"));
+  resumed.reply(finish_reply("fixed"));
+  const auto result = resumed.execute();
+  REQUIRE(result.succeeded);
+  CHECK(result.outputs["fix_rounds"] == 1);
+  CHECK(read_file(resumed.dir / "validations.txt") == "x\n");  // only the final validation ran here
+  CHECK(contains(resumed.script->requests[0].messages.back().content, "Fix round 1 of 2."));
+}
+
+TEST_CASE("validation: detect_validation finds nothing in a bare workspace: finished, unvalidated, said so") {
+  Run run(Value{{"task", "t"}, {"detect_validation", true}});
+  run.reply(finish_reply("done"));
+  const auto result = run.execute();
+  REQUIRE(result.succeeded);
+  CHECK(result.outputs["validation"].is_null());
+  CHECK(contains(run.context.err(), "no validation commands given or found"));
+}
+
+TEST_CASE("detect_validation uses the project's tests: make test") {
+  Run run(Value{{"task", "t"}, {"detect_validation", true}});
+  run.dir.write("ws/Makefile", "test:\n\t@echo '2 passed in 0.01s'\n");
+  run.reply(finish_reply("done"));
+  const auto result = run.execute();
+  REQUIRE(result.succeeded);
+  CHECK(result.outputs["validation"]["commands"][0]["command"] == "make test");
+  CHECK(result.outputs["validation"]["tests_passed"] == 2);
+}
+
+TEST_CASE("a plan is part of the system prompt: numbered steps, files, validation criteria") {
+  Run run(Value{{"task", "t"},
+                {"plan", {{"summary", "Add it."}, {"steps", {"write a", "test a"}}, {"files_to_create", {"a.txt"}},
+                          {"files_to_modify", Value::array()}, {"validation", {"a.txt exists"}}}}});
+  run.reply(finish_reply("done"));
+  REQUIRE(run.execute().succeeded);
+  const std::string& system = run.script->requests[0].messages[0].content;
+  CHECK(contains(system, "## Implementation plan\n\nFollow this plan;"));
+  CHECK(contains(system, "Add it.\n\nSteps:\n1. write a\n2. test a\n\nFiles to create:\n- a.txt\n\n"
+                         "Validation criteria:\n- a.txt exists\n"));
+  CHECK_FALSE(contains(system, "Files to modify"));
+}
+
+TEST_CASE("max_context_bytes: older tool results are left out of the request, not out of the transcript") {
+  Run run(Value{{"task", "t"}, {"max_context_bytes", 3000}});
+  run.dir.write("ws/big.txt", std::string(2000, 'x'));
+  run.reply(call("read_file", R"({"path": "big.txt"})"));
+  run.reply(call("read_file", R"({"path": "big.txt"})"));
+  run.reply(call("list_directory", R"({"path": "."})"));
+  run.reply(call("list_directory", R"({"path": "."})"));
+  run.reply(finish_reply("done"));
+  REQUIRE(run.execute().succeeded);
+  const auto& messages = run.script->requests.back().messages;
+  CHECK(contains(messages[3].content, "2,000 bytes of output elided"));
+  CHECK(contains(read_file(run.dir / "artifacts" / "agent-step.md"), std::string(2000, 'x')));
+}
+
 TEST_CASE("the kind: name and parameter specs") {
   auto kind = tools::make_agent_run_kind(fake_factory(std::make_shared<ChatScript>()));
   CHECK(kind->name() == "agent.run");

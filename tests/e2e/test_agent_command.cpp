@@ -1,0 +1,304 @@
+// `automata agent` end to end through the real binary: a scripted model
+// server (OpenAI wire protocol on 127.0.0.1), a real repository with a bare
+// remote, the validation run by make. Checked with git, the result object,
+// the journal and the requests the server received.
+#include <csignal>
+
+#include <doctest/doctest.h>
+
+#include "e2e/e2e_support.hpp"
+#include "support/llm_stub_server.hpp"
+#include "tools/git/git_fixture.hpp"
+
+using namespace automata;
+using namespace automata::test;
+using namespace automata::test::e2e;
+namespace fixture = automata::test::git;
+
+namespace {
+
+// `make test` passes once greeting.txt says hello.
+constexpr std::string_view k_makefile =
+    "test:\n"
+    "\t@grep -q hello greeting.txt && echo '1 passed in 0.01s' || { echo '1 failed in 0.01s'; exit 1; }\n";
+
+// A bare remote (main: README.md and the Makefile) and a clone of it in work/.
+void make_repositories(const Project& project) {
+  const auto seed = project.dir() / "seed";
+  std::filesystem::create_directories(seed);
+  fixture::git(seed, "init -q -b main");
+  project.write("seed/README.md", "# Greeter\n");
+  project.write("seed/Makefile", k_makefile);
+  fixture::git(seed, "add README.md Makefile");
+  fixture::git(seed, "commit -q -m 'first commit'");
+  fixture::git(project.dir().path(), "clone -q --bare seed remote.git");
+  fixture::git(project.dir().path(), "clone -q remote.git work");
+}
+
+std::string remote_url(const Project& project) { return "file://" + (project.dir() / "remote.git").string(); }
+
+void use_model(Project& project, const LlmStubServer& server) {
+  project.how().env["AUTOMATA_LLM_BASE_URL"] = server.base_url();
+  project.how().env["AUTOMATA_MODEL"] = "stub-model";
+  project.how().env["GIT_CONFIG_GLOBAL"] = "/dev/null";
+  project.how().env["GIT_CONFIG_NOSYSTEM"] = "1";
+  project.how().unset = {"OPENAI_API_KEY", "OPENROUTER_API_KEY", "ANTHROPIC_API_KEY", "AUTOMATA_LLM_API_KEY"};
+}
+
+// A repository with its remote, and a model server the binary is pointed at.
+struct AgentSetup {
+  Project project;
+  LlmStubServer server{LlmProtocol::openai};
+  AgentSetup() {
+    make_repositories(project);
+    use_model(project, server);
+  }
+};
+
+ScriptedReply tool(std::string id, std::string name, Value arguments) {
+  return ScriptedReply::call({{std::move(id), std::move(name), arguments.dump()}});
+}
+
+ScriptedReply plan_reply() {
+  return ScriptedReply::say(Value{{"summary", "add a greeting file"},
+                                  {"steps", {"write greeting.txt", "run make test"}},
+                                  {"files_to_create", {"greeting.txt"}},
+                                  {"files_to_modify", Value::array()},
+                                  {"validation", {"make test passes"}}}
+                                .dump());
+}
+
+ScriptedReply write_greeting(std::string id, std::string text) {
+  return tool(std::move(id), "write_file", {{"path", "greeting.txt"}, {"content", std::move(text)}});
+}
+
+ScriptedReply finish(std::string id, std::string summary) {
+  return tool(std::move(id), "finish", {{"summary", std::move(summary)}});
+}
+
+// The last message of request `index`, as the server received it.
+Value last_message(const LlmStubServer& server, std::size_t index) {
+  const Value body = server.body(index);
+  return body.contains("messages") && !body["messages"].empty() ? body["messages"].back() : Value();
+}
+
+}  // namespace
+
+TEST_SUITE("e2e agent") {
+  TEST_CASE("automata agent: plan, agent, a failed validation fed back, a fix round, commit, push") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    LlmStubServer& server = setup.server;
+    server.enqueue(plan_reply());
+    server.enqueue(write_greeting("c1", "hi\n"));
+    server.enqueue(finish("c2", "wrote greeting.txt"));
+    server.enqueue(write_greeting("c3", "hello\n"));
+    server.enqueue(finish("c4", "greeting.txt says hello"));
+    project.how().cwd = project.dir() / "work";
+
+    const auto result = project.run({"--output", "json", "agent", "--title", "Add a greeting", "--requirement",
+                                     "greeting.txt says hello", "--instructions", "Keep it short."});
+    INFO(result.out);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    REQUIRE(lines_of(result.out).size() == 1);  // the result object alone
+    const Value agent = Value::parse(result.out);
+    CHECK(agent["success"] == true);
+    CHECK(agent["status"] == "succeeded");
+    const std::string branch = agent["branch"].get<std::string>();
+    CHECK(branch.rfind("feat/", 0) == 0);
+    CHECK(branch.find("-add-a-greeting") != std::string::npos);
+    CHECK(agent["pushed"] == true);
+    CHECK(agent["workspace"].is_null());  // the worktree is removed after success
+    CHECK(agent["plan"]["files_to_create"] == Value{"greeting.txt"});
+    CHECK(agent["steps_completed"] == Value{"locate", "branch", "worktree", "survey", "plan", "implement", "commit",
+                                            "push", "cleanup"});
+    CHECK(agent["agent"]["outcome"] == "finished");
+    CHECK(agent["agent"]["summary"] == "greeting.txt says hello");
+    CHECK(agent["agent"]["iterations"] == 4);
+    CHECK(agent["agent"]["fix_rounds"] == 1);
+    CHECK(agent["agent"]["files_changed"] == Value{"greeting.txt"});
+    CHECK(agent["validation"]["passed"] == true);
+    CHECK(agent["validation"]["commands"][0]["command"] == "make test");
+    CHECK(agent["validation"]["tests_passed"] == 1);
+    CHECK(agent["validation"]["tests_failed"] == 0);
+    CHECK(agent["error"].is_null());
+    CHECK(agent["llm_calls"] == 5);
+    CHECK(agent["tokens"]["prompt"] == 60);
+    CHECK(agent["tokens"]["completion"] == 35);
+    CHECK(agent["tokens"]["total"] == 95);
+    CHECK(agent["tokens"]["unpriced"] == Value{"stub-model"});  // no `prices` in the config
+
+    // The branch is on the remote with the fixed file, committed by the fallback author.
+    const auto remote = project.dir() / "remote.git";
+    CHECK(fixture::git(remote, "rev-parse " + branch) == agent["commit"].get<std::string>());
+    CHECK(fixture::git(remote, "show " + branch + ":greeting.txt") == "hello");
+    CHECK(fixture::git(remote, "log --format=%s main.." + branch) == "Add a greeting");
+    CHECK(fixture::git(remote, "log -1 --format='%an <%ae>' " + branch) == "automata <automata@localhost>");
+    // The user's checkout is as it was: still on main, no new file, no worktree left.
+    const auto work = project.dir() / "work";
+    CHECK(fixture::git(work, "rev-parse --abbrev-ref HEAD") == "main");
+    CHECK_FALSE(std::filesystem::exists(work / "greeting.txt"));
+    CHECK(fixture::git(work, "status --porcelain") == "");
+    CHECK(lines_of(fixture::git(work, "worktree list")).size() == 1);
+
+    // What the model was sent: the plan and instructions in the agent's
+    // system prompt, and the failed validation fed back after its finish.
+    REQUIRE(server.requests().size() == 5);
+    CHECK(server.body(0)["messages"][1]["content"].get<std::string>().find("Task: Add a greeting") != std::string::npos);
+    const std::string system = server.body(1)["messages"][0]["content"].get<std::string>();
+    CHECK(system.find("Keep it short.") != std::string::npos);
+    CHECK(system.find("1. write greeting.txt\n2. run make test\n") != std::string::npos);
+    CHECK(system.find("- greeting.txt says hello\n") != std::string::npos);
+    const Value feedback = last_message(server, 3);
+    CHECK(feedback["role"] == "tool");
+    CHECK(feedback["tool_call_id"] == "c2");
+    const std::string text = feedback["content"].get<std::string>();
+    CHECK(text.find("Fix round 1 of 2.") != std::string::npos);
+    CHECK(text.find("make test") != std::string::npos);
+    CHECK(text.find("1 failed") != std::string::npos);
+  }
+
+  TEST_CASE("automata agent --repo clones; --no-push commits without pushing; the text result says so") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    LlmStubServer& server = setup.server;
+    server.enqueue(write_greeting("c1", "hello\n"));
+    server.enqueue(finish("c2", "done"));
+    const auto result = project.run({"--output", "plain", "agent", "--title", "Greet", "--repo", remote_url(project),
+                                     "--no-push", "--no-plan", "--validate", "test -f greeting.txt", "--branch",
+                                     "agent/greet"});
+    INFO(result.out);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.out.find("agent succeeded") != std::string::npos);
+    CHECK(result.out.find("  branch      agent/greet (not pushed)\n") != std::string::npos);
+    CHECK(result.out.find("  validation  passed: ✓ test -f greeting.txt\n") != std::string::npos);
+    CHECK(fixture::git(project.dir() / "remote.git", "for-each-ref --format='%(refname)'") == "refs/heads/main");
+    const Value status = Value::parse(project.run({"status", "last", "--output", "json"}).out);
+    CHECK(status["steps"]["push"]["status"] == "skipped");
+    CHECK(status["steps"]["plan"]["status"] == "skipped");
+    const auto clone = project.run_dir(project.only_run()) / "work/repo";
+    CHECK(fixture::git(clone, "show agent/greet:greeting.txt") == "hello");
+  }
+
+  TEST_CASE("automata agent: a validation still failing after the fix rounds is committed, not pushed; exit 1") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    LlmStubServer& server = setup.server;
+    server.enqueue(write_greeting("c1", "hi\n"));
+    server.enqueue(finish("c2", "first try"));
+    server.enqueue(finish("c3", "second try"));
+    project.how().cwd = project.dir() / "work";
+    const auto result =
+        project.run({"--output", "json", "agent", "--title", "Greet", "--no-plan", "--fix-rounds", "1"});
+    INFO(result.err);
+    CHECK(result.exit_code == 1);
+    const Value agent = Value::parse(result.out);
+    CHECK(agent["success"] == false);
+    CHECK(agent["agent"]["outcome"] == "validation_failed");
+    CHECK(agent["validation"]["passed"] == false);
+    CHECK(agent["validation"]["tests_failed"] == 1);
+    CHECK(agent["pushed"] == false);
+    CHECK(agent["commit"].is_string());
+    CHECK(agent["error"].get<std::string>().find("the validation still failed after 1 fix round: `make test` exited") !=
+          std::string::npos);
+    // The work stays in the worktree, on the branch, for a person to look at.
+    const std::string workspace = agent["workspace"].get<std::string>();
+    CHECK(std::filesystem::exists(std::filesystem::path(workspace) / "greeting.txt"));
+    CHECK(fixture::git(project.dir() / "remote.git", "for-each-ref --format='%(refname)'") == "refs/heads/main");
+  }
+
+  TEST_CASE("automata agent: a missing title, no model, or no repository is a usage error and nothing runs") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    LlmStubServer& server = setup.server;
+    project.how().cwd = project.dir() / "work";
+    auto result = project.run({"agent", "--description", "no title"});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("automata: error: the task has no title") != std::string::npos);
+
+    project.how().env.erase("AUTOMATA_LLM_BASE_URL");
+    project.how().unset.push_back("AUTOMATA_LLM_BASE_URL");
+    result = project.run({"agent", "--title", "x"});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("OPENROUTER_API_KEY") != std::string::npos);
+
+    use_model(project, server);
+    project.how().cwd = project.dir().path();
+    result = project.run({"agent", "--title", "x"});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("is not inside a git repository") != std::string::npos);
+    CHECK(project.run_ids().empty());
+    CHECK(server.requests().empty());
+  }
+
+  TEST_CASE("automata agent --task-file: the task from YAML; an unknown key is named") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    LlmStubServer& server = setup.server;
+    server.enqueue(finish("c1", "nothing to do"));
+    project.write("task.yaml", "title: From a file\ndescription: Described\nrequirements: it works\nvalidate: 'true'\n");
+    project.write("bad.yaml", "title: x\nrequirments: [a]\n");
+    project.how().cwd = project.dir() / "work";
+    auto result = project.run({"agent", "--task-file", (project.dir() / "bad.yaml").string()});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("unknown key 'requirments'") != std::string::npos);
+    result = project.run(
+        {"--output", "json", "agent", "--task-file", (project.dir() / "task.yaml").string(), "--no-plan", "--no-push"});
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    const Value agent = Value::parse(result.out);
+    CHECK(agent["commit"].is_null());  // nothing changed: nothing committed
+    const std::string system = server.body(0)["messages"][0]["content"].get<std::string>();
+    CHECK(system.find("Title: From a file") != std::string::npos);
+    CHECK(system.find("Described") != std::string::npos);
+    CHECK(system.find("- it works") != std::string::npos);
+  }
+
+  TEST_CASE("SIGKILL in the middle of the agent loop, then resume: no completed turn is asked again") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    LlmStubServer& server = setup.server;
+    server.enqueue(plan_reply());
+    server.enqueue(write_greeting("c1", "hello\n"));
+    server.enqueue(tool("c2", "run_shell_command", {{"command", "cat greeting.txt"}}));
+    ScriptedReply held = finish("c3", "never delivered");
+    held.hold = true;  // the model "thinks" while the run is killed
+    server.enqueue(held);
+    server.enqueue(finish("c4", "greeting.txt says hello"));
+    project.how().cwd = project.dir() / "work";
+
+    auto process = project.spawn({"--output", "plain", "agent", "--title", "Add a greeting"});
+    REQUIRE(eventually([&] { return server.requests().size() == 4; }, 60s));
+    const std::string id = project.wait_for_run();
+    ::killpg(process->pid(), SIGKILL);
+    CHECK(process->wait() == 128 + SIGKILL);
+    server.release_held();
+    const auto before = project.journal(id);
+    int checkpoints = 0;
+    for (const auto& record : before) {
+      checkpoints += record.value("type", "") == "StepCheckpoint" && record.value("step", "") == "implement";
+    }
+    CHECK(checkpoints == 2);  // turns 1 and 2 completed before the kill
+
+    const auto resumed = project.run({"--output", "json", "resume", id});
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    const Value agent = Value::parse(resumed.out);
+    CHECK(agent["success"] == true);
+    CHECK(agent["agent"]["iterations"] == 3);
+    CHECK(agent["llm_calls"] == 4);  // plan + 3 turns: the killed request is not counted twice
+
+    // Five requests in all: the plan and turns 1-2 were never asked again;
+    // only the turn the kill interrupted was, with the very same body.
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 5);
+    CHECK(requests[4].body == requests[3].body);
+    for (std::size_t i = 0; i < 3; ++i) {
+      CHECK(requests[i].body != requests[4].body);
+    }
+    CHECK(fixture::git(project.dir() / "remote.git", "show " + agent["branch"].get<std::string>() + ":greeting.txt") ==
+          "hello");
+  }
+}
