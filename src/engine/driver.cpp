@@ -108,7 +108,7 @@ Result<NewRun> create_run(const RunStore& store, const Workflow& workflow, const
                           const Masker& masker, const EngineServices& services, const RunFlags& flags) {
   // The run is made in a hidden directory and renamed into place whole, so a
   // process killed while creating it leaves no half-made run behind.
-  TRY(create_private_directories(store.runs_dir()));
+  TRY(store.ensure_runs_dir());
   for (int tries = 0;; ++tries) {
     NewRun run;
     run.id = run_id ? *run_id : new_run_id(services.clock->wall_now());

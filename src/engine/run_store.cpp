@@ -63,13 +63,18 @@ bool RunStore::exists(const std::string& id) const {
   return std::filesystem::is_directory(run_dir(id), ec);
 }
 
-Result<std::filesystem::path> RunStore::create_run_dir(const std::string& id) const {
+Result<void> RunStore::ensure_runs_dir() const {
   TRY(create_private_directories(runs_dir()));
   // The home is often .automata/ in a repository, whose config.yaml is
   // committed: the runs (journals, logs, an agent's worktree) never are.
-  if (const auto ignore = runs_dir() / ".gitignore"; !std::filesystem::exists(ignore)) {
-    std::ofstream(ignore) << "# written by automata: runs are not source\n*\n";
+  if (std::error_code ec; !std::filesystem::exists(runs_dir() / ".gitignore", ec) && !ec) {
+    std::ofstream(runs_dir() / ".gitignore") << "# written by automata: runs are not source\n*\n";
   }
+  return {};
+}
+
+Result<std::filesystem::path> RunStore::create_run_dir(const std::string& id) const {
+  TRY(ensure_runs_dir());
   const auto dir = run_dir(id);
   if (::mkdir(dir.c_str(), 0700) != 0) {
     if (errno == EEXIST) {

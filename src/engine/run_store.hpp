@@ -34,6 +34,8 @@ class RunStore {
   std::filesystem::path run_dir(const std::string& id) const { return runs_dir() / id; }
   bool exists(const std::string& id) const;
   // Creates the run directory (0700). Fails if it exists.
+  // The runs directory, made private, with a .gitignore ignoring everything in it.
+  Result<void> ensure_runs_dir() const;
   Result<std::filesystem::path> create_run_dir(const std::string& id) const;
   // Newest first (by run.json's created time, then id).
   std::vector<RunSummary> list() const;

@@ -141,6 +141,8 @@ TEST_SUITE("e2e agent") {
     CHECK_FALSE(std::filesystem::exists(work / "greeting.txt"));
     CHECK(fixture::git(work, "status --porcelain") == "");
     CHECK(lines_of(fixture::git(work, "worktree list")).size() == 1);
+    // A run store inside a repository ignores itself.
+    CHECK(read_file(project.home() / "runs" / ".gitignore") == "# written by automata: runs are not source\n*\n");
 
     // What the model was sent: the plan and instructions in the agent's
     // system prompt, and the failed validation fed back after its finish.
