@@ -149,6 +149,8 @@ class LlmChatKind final : public engine::StepKind {
         {"api_key", ParamType::string, false, "the key; default the provider's variable (OPENROUTER_API_KEY, ...)",
          nullptr, {}},
         {"max_tokens", ParamType::integer, false, "most tokens in the reply", nullptr, {}},
+        {"max_tokens_total", ParamType::integer, false,
+         "the step's budget: no further call (a schema repair) once prompt + completion tokens reach it", nullptr, {}},
         {"temperature", ParamType::number, false, "sampling temperature", nullptr, {}},
         {"stream", ParamType::boolean, false, "stream the reply (printed and heartbeated as it grows)", true, {}},
         {"timeout", ParamType::duration, false, "time allowed for each attempt", "10m", {}},
@@ -233,6 +235,20 @@ class LlmChatKind final : public engine::StepKind {
                         "schema or the prompt, or try a stronger model",
                         *problem),
             key)));
+        failed.outputs = std::move(outputs);
+        return failed;
+      }
+      if (const auto budget = context.params().find("max_tokens_total");
+          budget != context.params().end() && budget->is_number_integer() &&
+          total.prompt_tokens + total.completion_tokens >= budget->get<std::int64_t>()) {
+        StepResult failed = StepResult::failure(
+            context.mask(llm::redact(fmt::format("llm.chat: budget exceeded: the step used {} tokens, its "
+                                                 "max_tokens_total is {}; the reply does not satisfy the schema ({}) "
+                                                 "and no repair turn was asked",
+                                                 total.prompt_tokens + total.completion_tokens,
+                                                 budget->get<std::int64_t>(), *problem),
+                                     key)),
+            false);
         failed.outputs = std::move(outputs);
         return failed;
       }

@@ -173,6 +173,18 @@ TEST_CASE("structured output: still wrong after the repair turn fails with what 
   CHECK(result.outputs["text"] == R"({"title":"t"})");
 }
 
+TEST_CASE("structured output: a step at its max_tokens_total asks for no repair turn") {
+  Fixture f;
+  f.server.enqueue(ScriptedReply::say(R"({"title":1,"labels":[]})"));  // 12 + 7 tokens
+  const auto result = f.run({{"prompt", "Summarise."}, {"schema", k_schema}, {"max_tokens_total", 19}});
+  REQUIRE_FALSE(result.succeeded);
+  CHECK_FALSE(result.retryable);
+  CHECK(result.error ==
+        "llm.chat: budget exceeded: the step used 19 tokens, its max_tokens_total is 19; the reply does not satisfy "
+        "the schema ($.title: must be a string, got 1) and no repair turn was asked");
+  CHECK(f.server.requests().size() == 1);
+}
+
 TEST_CASE("resumed after an invalid first reply: only the repair turn is sent") {
   Fixture f;
   f.context.set_resumed_checkpoints({Value::parse(R"({"response":{"content":"not json","finish_reason":"stop"},
