@@ -66,19 +66,6 @@ Result<Value> task_file_inputs(const std::string& path) {
   return inputs;
 }
 
-bool inside_git_repository(std::filesystem::path dir) {
-  std::error_code ec;
-  for (; !dir.empty(); dir = dir.parent_path()) {
-    if (std::filesystem::exists(dir / ".git", ec)) {
-      return true;
-    }
-    if (dir == dir.root_path()) {
-      break;
-    }
-  }
-  return false;
-}
-
 std::vector<std::string> process_environment() {
   std::vector<std::string> environment;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
@@ -146,7 +133,7 @@ int agent_command(Invocation& inv, const AgentOptions& options) {
   if (auto settings = tools::llm::chat_settings(Value{{"model", model}}, process_environment()); !settings.ok()) {
     return inv.fail(Error::usage(settings.error().message, settings.error().hint));
   }
-  if (!inputs->contains("repo") && !inside_git_repository(std::filesystem::current_path())) {
+  if (!inputs->contains("repo") && !engine::enclosing_repository(std::filesystem::current_path())) {
     return inv.fail(Error::usage(
         fmt::format("{} is not inside a git repository", std::filesystem::current_path().string()),
         "run automata agent in the repository to change, or give the one to clone with --repo URL"));

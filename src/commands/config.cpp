@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "engine/run_store.hpp"
 #include "engine/suggest.hpp"
 
 namespace automata::commands {
@@ -122,15 +123,8 @@ Result<void> read_file(const std::filesystem::path& path, Settings& settings, bo
 
 std::optional<std::filesystem::path> repository_config() {
   std::error_code ec;
-  for (auto dir = std::filesystem::current_path(ec); !dir.empty(); dir = dir.parent_path()) {
-    if (std::filesystem::exists(dir / ".git", ec)) {
-      return dir / ".automata" / "config.yaml";
-    }
-    if (dir == dir.root_path()) {
-      break;
-    }
-  }
-  return std::nullopt;
+  const auto repository = engine::enclosing_repository(std::filesystem::current_path(ec));
+  return repository ? std::optional(*repository / ".automata" / "config.yaml") : std::nullopt;
 }
 
 }  // namespace

@@ -16,6 +16,19 @@
 
 namespace automata::engine {
 
+std::optional<std::filesystem::path> enclosing_repository(const std::filesystem::path& start) {
+  std::error_code ec;
+  for (auto dir = start; !dir.empty(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / ".git", ec)) {
+      return dir;
+    }
+    if (dir == dir.root_path()) {
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
 std::filesystem::path resolve_home(const std::optional<std::filesystem::path>& flag, const std::filesystem::path& cwd) {
   if (flag && !flag->empty()) {
     return std::filesystem::absolute(*flag);
@@ -23,14 +36,8 @@ std::filesystem::path resolve_home(const std::optional<std::filesystem::path>& f
   if (const char* env = std::getenv("AUTOMATA_HOME"); env != nullptr && *env != '\0') {
     return std::filesystem::absolute(env);
   }
-  std::error_code ec;
-  for (auto dir = cwd; !dir.empty(); dir = dir.parent_path()) {
-    if (std::filesystem::exists(dir / ".git", ec)) {
-      return dir / ".automata";
-    }
-    if (dir == dir.root_path()) {
-      break;
-    }
+  if (auto repository = enclosing_repository(cwd)) {
+    return *repository / ".automata";
   }
   if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
     return std::filesystem::path(state) / "automata";

@@ -13,6 +13,10 @@
 
 namespace automata::engine {
 
+// The nearest directory at or above `dir` holding a .git (a repository's
+// work tree), or nullopt.
+std::optional<std::filesystem::path> enclosing_repository(const std::filesystem::path& dir);
+
 std::filesystem::path resolve_home(const std::optional<std::filesystem::path>& flag, const std::filesystem::path& cwd);
 
 // "20261121T153012Z-7f3a9c": sortable by start time.

@@ -1,8 +1,6 @@
 // agent.run: parameters to the loop's options, the loop's result to outputs.
 // Any outcome but `finished` fails the step (not retried: the same model on
 // the same task would most likely stop the same way, and pay again).
-#include <cctype>
-
 #include <fmt/format.h>
 
 #include "engine/loader.hpp"
@@ -114,14 +112,6 @@ Value outputs_of(const agent::AgentRunResult& result) {
           {"validation", result.validation},
           {"fix_rounds", result.fix_rounds},
           {"transcript", result.transcript.string()}};
-}
-
-std::string file_name_of(std::string_view step_id) {
-  std::string out;
-  for (const char c : step_id) {
-    out += std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' ? c : '_';
-  }
-  return out;
 }
 
 // "`make test` exited 2 (3 passed, 1 failed)": the first command that failed.
@@ -284,7 +274,7 @@ class AgentRunKind final : public engine::StepKind {
         const std::vector<std::string> commands =
             !validate.empty() ? validate
                               : agent::detect_validation_commands(
-                                    root, context.run_directory() / "work" / file_name_of(context.step_id()));
+                                    root, context.run_directory() / "work" / agent::step_file_name(context.step_id()));
         if (commands.empty()) {
           context.output(engine::OutputStream::err,
                          "agent.run: no validation commands given or found (make test, ctest, npm test, pytest, "

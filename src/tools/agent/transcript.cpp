@@ -28,13 +28,17 @@ std::string fenced(const std::string& text) {
 
 }  // namespace
 
-std::filesystem::path transcript_path(const std::filesystem::path& run_directory, const std::string& step_id) {
+std::string step_file_name(const std::string& step_id) {
   std::string name;
   for (char c : step_id) {
     const bool safe = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
     name += safe ? c : '_';
   }
-  return run_directory / "artifacts" / ("agent-" + name + ".md");
+  return name;
+}
+
+std::filesystem::path transcript_path(const std::filesystem::path& run_directory, const std::string& step_id) {
+  return run_directory / "artifacts" / ("agent-" + step_file_name(step_id) + ".md");
 }
 
 std::string render_transcript(const std::string& step_id, const std::vector<llm::Message>& messages,

@@ -13,6 +13,9 @@
 namespace automata::tools::agent {
 
 // "lint[tool=x]" -> "agent-lint_tool_x_.md": one safe file name per step instance.
+// A step id as a file name: [A-Za-z0-9._-], anything else as '_'.
+std::string step_file_name(const std::string& step_id);
+
 std::filesystem::path transcript_path(const std::filesystem::path& run_directory, const std::string& step_id);
 
 // Markdown: one section per message, tool calls with their arguments, results
