@@ -116,7 +116,10 @@ Result<Value> agent_inputs(const AgentOptions& options) {
   if (options.sandbox) {
     inputs["sandbox"] = true;
   }
-  if (!inputs.contains("title") || !inputs["title"].is_string() || inputs["title"].get<std::string>().empty()) {
+  if (inputs.contains("title") && !inputs["title"].is_string()) {
+    return Error::usage(fmt::format("{}: title must be text, got {}", options.task_file, inputs["title"].dump()));
+  }
+  if (!inputs.contains("title") || inputs["title"].get<std::string>().empty()) {
     return Error::usage("the task has no title", "give --title TEXT, or a task file with a title (--task-file FILE)");
   }
   return inputs;
@@ -148,7 +151,8 @@ int agent_command(Invocation& inv, const AgentOptions& options) {
   }
   engine::InputSources sources;
   sources.file_values = std::move(inputs.value());
-  sources.file_name = "automata agent";
+  // Flags give values of the right type: a wrong one comes from the task file.
+  sources.file_name = options.task_file.empty() ? std::string("automata agent") : options.task_file;
   auto resolved = engine::resolve_inputs(*workflow.value(), sources);
   if (!resolved.ok()) {
     return inv.fail(resolved.error());

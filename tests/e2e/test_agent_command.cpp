@@ -246,6 +246,15 @@ TEST_SUITE("e2e agent") {
     auto result = project.run({"agent", "--task-file", (project.dir() / "bad.yaml").string()});
     CHECK(result.exit_code == 2);
     CHECK(result.err.find("unknown key 'requirments'") != std::string::npos);
+    project.write("list-title.yaml", "title: [a, b]\nvalidate: {a: 1}\n");
+    const std::string list_title = (project.dir() / "list-title.yaml").string();
+    result = project.run({"agent", "--task-file", list_title});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err == "automata: error: " + list_title + ": title must be text, got [\"a\",\"b\"]\n");
+    project.write("list-title.yaml", "title: t\nvalidate: {a: 1}\n");
+    result = project.run({"agent", "--task-file", list_title});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find(list_title + ": input 'validate' must be a list") != std::string::npos);
     result = project.run(
         {"--output", "json", "agent", "--task-file", (project.dir() / "task.yaml").string(), "--no-plan", "--no-push"});
     INFO(result.err);
