@@ -72,7 +72,7 @@ _automata() {
             signal) _automata_reply_words "--data -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             validate) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             graph) _automata_reply_words "--format -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
-            agent) _automata_reply_words "--title --description --requirement --task-file --repo --base --branch --remote --no-push --model --instructions --max-iterations --validate --fix-rounds --no-plan --sandbox --git-username --git-token-env --git-ssh-key --run-id --dry-run -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
+            agent) _automata_reply_words "--title --description --requirement --task-file --repo --base --branch --remote --no-push --model --instructions --max-iterations --validate --fix-rounds --no-plan --sandbox --no-sandbox --sandbox-network --git-username --git-token-env --git-ssh-key --run-id --dry-run -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             version) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             completions) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
         esac

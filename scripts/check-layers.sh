@@ -16,6 +16,11 @@ check src/engine '#include *[<"](tools|cli|commands)/|#include *[<"]CLI/|#includ
   "src/engine includes a higher layer or a tool library"
 check src/tools '#include *[<"](cli|commands)/' "src/tools includes cli/ or commands/"
 check src/commands '#include *[<"]cli/' "src/commands includes cli/"
+# The driver's own parts are private to the engine: tools and commands see it
+# through driver.hpp, step_kind.hpp and events.hpp only.
+for dir in src/tools src/commands src/cli; do
+  check "$dir" '#include *[<"]engine/driver_(impl|context)\.hpp' "the driver's private headers are included in $dir"
+done
 if grep -rnE '\b(std::)?(exit|_Exit|abort|quick_exit)\s*\(' src/engine src/tools src/commands >/dev/null 2>&1; then
   echo "check-layers: only main chooses the exit code; these exit below cli/:" >&2
   grep -rnE '\b(std::)?(exit|_Exit|abort|quick_exit)\s*\(' src/engine src/tools src/commands >&2

@@ -139,7 +139,7 @@ int run_cli(int argc, char** argv) {
   auto* durability_opt = app.add_option("--durability", g.durability, "Journal durability: grouped or strict")
                              ->check(CLI::IsMember({"grouped", "strict"}));
   app.add_flag("-q,--quiet", g.quiet, "Only failures and the final line");
-  app.add_flag("-v,--verbose", g.verbose, "More detail, and stack traces for internal errors");
+  app.add_flag("-v,--verbose", g.verbose, "More detail: scheduling and heartbeat lines (plain), step output above the progress (tty)");
   app.add_flag("--no-color", g.no_color, "No colors");
   for (const auto& command : commands::k_commands) {
     command.add(app, inv);

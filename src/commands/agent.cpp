@@ -31,6 +31,8 @@ struct AgentOptions {
   std::optional<int> fix_rounds;
   bool no_plan = false;
   bool sandbox = false;
+  bool no_sandbox = false;
+  bool sandbox_network = false;
   std::string git_username;
   std::string git_token_env;
   std::string git_ssh_key;
@@ -114,7 +116,13 @@ Result<Value> agent_inputs(const AgentOptions& options) {
     inputs["plan"] = false;
   }
   if (options.sandbox) {
-    inputs["sandbox"] = true;
+    inputs["sandbox"] = "on";
+  }
+  if (options.no_sandbox) {
+    inputs["sandbox"] = "off";
+  }
+  if (options.sandbox_network) {
+    inputs["sandbox_network"] = true;
   }
   if (inputs.contains("title") && !inputs["title"].is_string()) {
     return Error::usage(fmt::format("{}: title must be text, got {}", options.task_file, inputs["title"].dump()));
@@ -205,7 +213,12 @@ void add_agent(CLI::App& app, Invocation& inv) {
   sub->add_option("--fix-rounds", options->fix_rounds, "Rounds to fix a failed validation (default: 2)")
       ->check(CLI::Range(0, 100));
   sub->add_flag("--no-plan", options->no_plan, "Skip the implementation plan");
-  sub->add_flag("--sandbox", options->sandbox, "Run the agent's commands in a bwrap sandbox");
+  auto* sandbox = sub->add_flag("--sandbox", options->sandbox,
+                                "Refuse to run the agent's commands outside the bwrap sandbox (default: sandboxed "
+                                "where bwrap works, else a warning)");
+  sub->add_flag("--no-sandbox", options->no_sandbox, "Run the agent's commands with the blocklist alone")
+      ->excludes(sandbox);
+  sub->add_flag("--sandbox-network", options->sandbox_network, "Let the sandboxed commands use the network");
   sub->add_option("--git-username", options->git_username, "User for git over https or ssh");
   sub->add_option("--git-token-env", options->git_token_env,
                   "Environment variable holding the https token for clone and push (e.g. GITHUB_TOKEN)");

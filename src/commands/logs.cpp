@@ -6,7 +6,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/run_lookup.hpp"
-#include "engine/driver_context.hpp"
+#include "engine/step_file_name.hpp"
 
 namespace automata::commands {
 namespace {

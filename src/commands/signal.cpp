@@ -9,6 +9,8 @@
 #include "commands/drive.hpp"
 #include "commands/run_lookup.hpp"
 #include "engine/control.hpp"
+#include "engine/driver.hpp"
+#include "engine/loader.hpp"
 
 namespace automata::commands {
 namespace {
@@ -23,6 +25,17 @@ bool is_signal_name(const std::string& name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
   });
+}
+
+// The masker of the run's own workflow (the copy stored with it), so data
+// journaled while no process drives the run is masked as a live run masks it.
+engine::Masker run_masker(const Invocation& inv, const RunRef& run) {
+  auto outcome = engine::load_workflow_file((run.dir / "workflow.yaml").string(), inv.kinds());
+  if (outcome.workflow) {
+    return engine::masker_for(*outcome.workflow);
+  }
+  engine::Workflow none;
+  return engine::masker_for(none);
 }
 
 // Live: through the control socket. A driver that holds the lock but has not
@@ -93,7 +106,8 @@ int signal_command(Invocation& inv, const SignalOptions& options) {
     // `automata cancel`, drive the run now so its compensations run.
     return drive_with_signal(inv, run.value(), options.name, data);
   }
-  auto recorded = engine::record_signal_offline(run->dir, options.name, data, engine::Masker(), engine::real_clock());
+  auto recorded = engine::record_signal_offline(run->dir, options.name, data, run_masker(inv, run.value()),
+                                                engine::real_clock());
   if (!recorded.ok()) {
     return inv.fail(recorded.error());
   }

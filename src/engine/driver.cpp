@@ -4,6 +4,7 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -15,16 +16,16 @@
 #include "engine/driver_context.hpp"
 #include "engine/workflow_checks.hpp"
 #include "engine/driver_impl.hpp"
+#include "engine/secret_names.hpp"
 
 extern char** environ;
 
 namespace automata::engine {
 namespace {
 
-// Variables automata itself treats as secret wherever they are set (cli.md).
-const char* const k_well_known_secrets[] = {"OPENAI_API_KEY", "OPENROUTER_API_KEY", "ANTHROPIC_API_KEY",
-                                            "GITHUB_TOKEN",   "GH_TOKEN",           "GITLAB_TOKEN",
-                                            "GITEA_TOKEN"};
+// A variable that is secret only by its name (secret_names.hpp) is masked
+// from this length on: shorter values are flags and paths, not credentials.
+constexpr std::size_t k_min_guessed_secret = 8;
 
 Result<void> make_run_subdirs(const std::filesystem::path& dir) {
   for (const char* sub : {"logs", "tmp", "artifacts"}) {
@@ -37,14 +38,37 @@ Result<void> make_run_subdirs(const std::filesystem::path& dir) {
 
 Masker masker_for(const Workflow& workflow) {
   Masker masker;
-  for (const auto& name : workflow.secrets) {
-    if (const char* value = std::getenv(name.c_str()); value != nullptr) {
-      masker.add(value);
+  std::vector<std::string> named = workflow.secrets;
+  // token_env: NAME and the like: the variable holds a credential whatever it is called.
+  const auto add_env_params = [&named](const StepDef& step) {
+    for (const auto& [key, value] : step.with.items()) {
+      if (value.is_string() && key.size() > 4 && key.compare(key.size() - 4, 4, "_env") == 0 &&
+          value.get_ref<const std::string&>().find("${{") == std::string::npos) {
+        named.push_back(value.get<std::string>());
+      }
+    }
+  };
+  for (const auto& step : workflow.steps) {
+    add_env_params(step);
+    if (step.compensate) {
+      add_env_params(*step.compensate);
     }
   }
-  for (const char* name : k_well_known_secrets) {
-    if (const char* value = std::getenv(name); value != nullptr) {
-      masker.add(value);
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::size_t eq = text.find('=');
+    if (eq == std::string_view::npos) {
+      continue;
+    }
+    const std::string_view name = text.substr(0, eq);
+    const std::string_view value = text.substr(eq + 1);
+    const auto& known = well_known_secret_variables();
+    const bool named_secret = std::find(named.begin(), named.end(), name) != named.end() ||
+                              std::find(known.begin(), known.end(), name) != known.end();
+    // A credential-looking name alone (SSH_KEY_PATH, KEYTIMEOUT=1) masks only
+    // values long enough to be a credential.
+    if (named_secret || (looks_secret(name) && value.size() >= k_min_guessed_secret)) {
+      masker.add(std::string(value));
     }
   }
   return masker;
@@ -146,6 +170,9 @@ Driver::Driver(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Driver::~Driver() {
   if (m_impl) {
     m_impl->stop_step_threads();
+    if (m_impl->sinks) {
+      m_impl->sinks->close();
+    }
   }
 }
 
@@ -176,6 +203,7 @@ Result<std::unique_ptr<Driver>> Driver::open(const std::filesystem::path& run_di
   impl->workflow = std::move(workflow);
   impl->masker = std::move(masker);
   impl->services = std::move(services);
+  impl->sinks = std::make_unique<AsyncSinks>(impl->services.sinks);
   impl->options = options;
   impl->mode = mode;
   if (impl->options.jobs <= 0) {
@@ -259,9 +287,7 @@ Result<Value> Driver::Impl::emit(Value record) {
   masker.mask_value(record);
   TRY_ASSIGN(Value full, journal->append(record));
   state.apply(full);
-  for (auto* sink : services.sinks) {
-    sink->on_record(full);
-  }
+  sinks->on_record(full);
   return full;
 }
 
@@ -294,6 +320,12 @@ Result<void> Driver::Impl::write_run_json(const std::string& status) {
 
 Result<DriveResult> Driver::drive() {
   Impl& d = *m_impl;
+  // However the drive ends, the caller closes its renderers next: they must
+  // have seen every record first.
+  struct FlushAtEnd {
+    AsyncSinks& sinks;
+    ~FlushAtEnd() { sinks.flush(); }
+  } flush_at_end{*d.sinks};
   d.drive_started = d.services.clock->steady_now();
   if (d.options.control_socket) {
     auto server = ControlServer::start(d.run_dir / "control.sock", *this);

@@ -53,20 +53,6 @@ class ChildSink final : public EventSink {
 
 }  // namespace
 
-std::string safe_file_name(std::string_view id) {
-  std::string out;
-  out.reserve(id.size());
-  for (const char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.' || c == '[' || c == ']' || c == '=' || c == ',';
-    out += ok ? c : '_';
-  }
-  if (out.size() > 200) {
-    out.resize(200);
-  }
-  return out;
-}
-
 InstanceContext::InstanceContext(Driver::Impl& driver, Instance& instance)
     : m_driver(driver),
       m_instance(instance),
@@ -154,9 +140,7 @@ void InstanceContext::emit_line(OutputStream stream, std::string_view raw) {
       m_stdout_tail.erase(0, m_stdout_tail.size() - k_stdout_tail_bytes);
     }
   }
-  for (auto* sink : m_driver.services.sinks) {
-    sink->on_output(m_step_id, line);
-  }
+  m_driver.sinks->on_output(m_step_id, line);
 }
 
 void InstanceContext::output(OutputStream stream, std::string_view chunk) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/driver_impl.hpp"
+#include "engine/step_file_name.hpp"
 
 namespace automata::engine {
 
@@ -71,8 +72,5 @@ class InstanceContext final : public StepContext {
   std::string m_stdout_tail;
   bool m_keep_stdout = false;
 };
-
-// A file-system-safe form of a step instance id, for log and scratch names.
-std::string safe_file_name(std::string_view id);
 
 }  // namespace automata::engine

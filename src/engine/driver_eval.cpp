@@ -1,14 +1,30 @@
 // Expression contexts of a driven run (dsl.md "Expressions"): inputs, env,
 // secrets, steps, matrix, run, attempt. Evaluation happens on the driver
 // thread only, so replay stays a pure function of the journal.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "engine/driver_context.hpp"
+#include "engine/secret_names.hpp"
 
 namespace automata::engine {
 namespace {
 
 std::string as_text(const Value& value) { return value.is_string() ? value.get<std::string>() : expr::to_display_string(value); }
+
+// What bash arithmetic takes as a plain number: [+-]digits, spaces around.
+bool is_whole_number(std::string_view text) {
+  const std::size_t start = text.find_first_not_of(" \t");
+  if (start == std::string_view::npos) {
+    return false;
+  }
+  text = text.substr(start, text.find_last_not_of(" \t") + 1 - start);
+  if (text.front() == '-' || text.front() == '+') {
+    text.remove_prefix(1);
+  }
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 }  // namespace
 
@@ -183,8 +199,15 @@ void Driver::Impl::update_steps_context(const Instance& instance) {
 }
 
 std::vector<std::string> Driver::Impl::step_environment(const StepDef& def, const Instance& instance,
-                                                        const expr::EvalContext& context, Result<void>& error) {
-  std::map<std::string, std::string> env = base_env_map;
+                                                        const expr::EvalContext& context,
+                                                        const std::vector<std::string>& secret_names,
+                                                        Result<void>& error) {
+  std::map<std::string, std::string> env = step_base_env;
+  for (const auto& name : secret_names) {
+    if (const auto it = base_env_map.find(name); it != base_env_map.end()) {
+      env[name] = it->second;
+    }
+  }
   for (const auto& [name, text] : def.env) {
     auto value = render(text, context);
     if (!value.ok()) {
@@ -206,6 +229,67 @@ std::vector<std::string> Driver::Impl::step_environment(const StepDef& def, cons
   return out;
 }
 
+std::vector<std::string> Driver::Impl::secrets_for_step(const StepDef& def, const StepKind* kind, const Value& params) {
+  std::vector<std::string> names;
+  if (def.run) {
+    names = variables_named_in_script(def.run->text, workflow->secrets);
+  }
+  if (kind != nullptr) {
+    for (auto& name : kind->secret_variables(params)) {
+      names.push_back(std::move(name));
+    }
+    // password_env, token_env, ...: a parameter naming the variable that holds a credential.
+    for (const auto& [key, value] : params.items()) {
+      if (value.is_string() && key.size() > 4 && key.compare(key.size() - 4, 4, "_env") == 0) {
+        names.push_back(value.get<std::string>());
+      }
+    }
+  }
+  return names;
+}
+
+Result<std::vector<std::string>> Driver::Impl::script_variables(const ShellScript& script,
+                                                                 const expr::EvalContext& context) {
+  std::vector<std::string> entries;
+  entries.reserve(script.slots.size());
+  for (const auto& slot : script.slots) {
+    std::string_view source = slot.expression->source();
+    source.remove_prefix(std::min(source.find_first_not_of(" \t\n"), source.size()));
+    source = source.substr(0, source.find_last_not_of(" \t\n") + 1);
+    const std::string shown = fmt::format("${{{{ {} }}}}", source);
+    TRY_ASSIGN(Value value, slot.expression->evaluate(context));
+    std::string text = as_text(value);
+    if (text.find('\0') != std::string::npos) {
+      return Error::failed(fmt::format("run: the value of {} holds a NUL byte, which no shell variable can carry",
+                                       shown));
+    }
+    if (slot.numeric && !value.is_number() && !is_whole_number(text)) {
+      return Error::failed(fmt::format(
+          "run: {} stands in arithmetic ($(( )) or (( ))), where the shell evaluates its text and could run "
+          "commands: it must be a whole number, got '{}'",
+          shown, text.size() > 60 ? text.substr(0, 60) + "..." : text));
+    }
+    entries.push_back(slot.variable + "=" + text);
+  }
+  return entries;
+}
+
+Result<std::shared_ptr<const ShellScript>> Driver::Impl::shell_script(const TemplateText& run, const std::string& shell) {
+  std::string key = shell;
+  key += '\0';
+  key += run.text;
+  if (const auto it = script_cache.find(key); it != script_cache.end()) {
+    return it->second;
+  }
+  auto prepared = prepare_shell_script(run.text, shell);
+  if (auto* problem = std::get_if<ScriptProblem>(&prepared)) {
+    return Error::failed(fmt::format("run: {}", problem->message));
+  }
+  auto script = std::make_shared<const ShellScript>(std::get<ShellScript>(std::move(prepared)));
+  script_cache.emplace(std::move(key), script);
+  return script;
+}
+
 Result<void> Driver::Impl::prepare_contexts() {
   for (const auto& entry : base_environment) {
     const auto eq = entry.find('=');
@@ -213,9 +297,13 @@ Result<void> Driver::Impl::prepare_contexts() {
       base_env_map[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
   }
+  // Secrets reach neither the env context nor a step, unless the step names them.
   env_context = Value::object();
   for (const auto& [key, value] : base_env_map) {
-    env_context[key] = value;
+    if (!is_secret_variable(key, workflow->secrets)) {
+      step_base_env[key] = value;
+      env_context[key] = value;
+    }
   }
   for (const auto& name : workflow->secrets) {
     const auto it = base_env_map.find(name);
@@ -227,8 +315,8 @@ Result<void> Driver::Impl::prepare_contexts() {
     if (!value.ok()) {
       return Error::failed(fmt::format("env.{}: {}", name, value.error().message));
     }
-    base_env_map[name] = as_text(value.value());
-    env_context[name] = base_env_map[name];
+    step_base_env[name] = as_text(value.value());
+    env_context[name] = step_base_env[name];
   }
   return {};
 }

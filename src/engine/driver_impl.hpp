@@ -8,9 +8,12 @@
 #include <unordered_map>
 #include <set>
 
+#include "engine/async_sinks.hpp"
 #include "engine/driver.hpp"
 #include "engine/step_threads.hpp"
 #include "engine/expr.hpp"
+#include "engine/run_stage.hpp"
+#include "engine/shell_script.hpp"
 
 namespace automata::engine {
 
@@ -64,7 +67,6 @@ struct Completion {
 
 inline constexpr int k_max_running_waiters = 256;
 
-enum class StopMode { none, cancel, rollback, interrupt };
 
 struct Driver::Impl {
   // Fixed at open.
@@ -73,6 +75,9 @@ struct Driver::Impl {
   std::shared_ptr<const Workflow> workflow;
   Masker masker;
   EngineServices services;
+  // services.sinks, fed from a thread of its own (async_sinks.hpp); made at
+  // open, flushed at the end of each drive, closed after the step threads.
+  std::unique_ptr<AsyncSinks> sinks;
   DriveOptions options;
   OpenMode mode;
   std::optional<RunLock> run_lock;
@@ -106,7 +111,7 @@ struct Driver::Impl {
   StopMode stop = StopMode::none;
   bool paused = false;
   int blocked_on_signal = 0;
-  int stage = 0;  // 0 main, 1 compensate, 2 on_failure, 3 finally, 4 end
+  RunStage stage = RunStage::main;
   bool pause_exit = false;  // only waits for signals remain: stop them and exit paused
   std::vector<int> compensation_queue;  // instance indices, run one at a time
   std::set<std::string> stdout_used;     // step ids whose stdout an expression reads
@@ -172,9 +177,16 @@ struct Driver::Impl {
   expr::StatusFlags needs_status(const StepDef& def) const;
   void update_steps_context(const Instance& instance);
   std::vector<std::string> step_environment(const StepDef& def, const Instance& instance, const expr::EvalContext& ctx,
-                                            Result<void>& error);
+                                            const std::vector<std::string>& secret_names, Result<void>& error);
+  // The secret variables a step names: $NAME in its run text (declared secrets), its kind's, its *_env parameters'.
+  std::vector<std::string> secrets_for_step(const StepDef& def, const StepKind* kind, const Value& params);
+  Result<std::shared_ptr<const ShellScript>> shell_script(const TemplateText& run, const std::string& shell);
+  // AUTOMATA_EXPR_<n>=value for each expression of a run script (shell_script.hpp).
+  Result<std::vector<std::string>> script_variables(const ShellScript& script, const expr::EvalContext& context);
   Result<void> prepare_contexts();
-  std::map<std::string, std::string> base_env_map;
+  std::map<std::string, std::string> base_env_map;   // the process environment, secrets included
+  std::map<std::string, std::string> step_base_env;  // what every step starts from: no secrets, the workflow's env
+  std::unordered_map<std::string, std::shared_ptr<const ShellScript>> script_cache;  // by shell and run text
   std::unordered_map<std::string, std::shared_ptr<expr::Template>> template_cache;  // by source text
 };
 

@@ -13,9 +13,6 @@ namespace {
 // The longest the loop sleeps without looking at its inbox (see inbox_mutex).
 constexpr std::chrono::milliseconds k_wake_poll{50};
 
-Phase stage_phase(int stage) {
-  return stage == 2 ? Phase::on_failure : stage == 3 ? Phase::finally : Phase::main;
-}
 
 }  // namespace
 
@@ -34,9 +31,7 @@ void Driver::Impl::announce_total() {
   const std::size_t total = total_instances;
   if (total != announced_total) {
     announced_total = total;
-    for (auto* sink : services.sinks) {
-      sink->on_total(total);
-    }
+    sinks->on_total(total);
   }
 }
 
@@ -231,12 +226,13 @@ Result<DriveResult> Driver::Impl::run_loop() {
     }
     // A cancel or rollback stops the main steps, not the cleanup stages
     // (on_failure, finally) that follow them.
-    const bool may_schedule = stop == StopMode::none || (stop != StopMode::interrupt && stage >= 2);
+    const bool may_schedule =
+        stop == StopMode::none || (stop != StopMode::interrupt && (stage == RunStage::on_failure || stage == RunStage::finally));
     if (may_schedule && !paused && !pause_exit) {
       TRY(schedule_ready(now));
     }
     // Compensations run one at a time, newest completed step first.
-    if (stage == 1 && stop != StopMode::interrupt && !pause_exit && running_count(false) == 0 &&
+    if (stage == RunStage::compensate && stop != StopMode::interrupt && !pause_exit && running_count(false) == 0 &&
         !compensation_queue.empty()) {
       const int next = compensation_queue.front();
       compensation_queue.erase(compensation_queue.begin());
@@ -269,40 +265,32 @@ Result<DriveResult> Driver::Impl::run_loop() {
       // After a cancel or rollback nothing new starts, so the main steps that
       // have not run (not yet ready, or not yet expanded) are skipped now:
       // otherwise the stage would wait forever for steps no one will start.
-      if (stage == 0 && (stop == StopMode::cancel || stop == StopMode::rollback)) {
+      if (stage == RunStage::main && (stop == StopMode::cancel || stop == StopMode::rollback)) {
         TRY(skip_remaining(Phase::main, stop == StopMode::cancel ? "run cancelled" : "run rolled back"));
       }
       // Is the current stage finished?
       bool stage_done = true;
-      if (stage == 0 || stage == 2 || stage == 3) {
-        const Phase phase = stage_phase(stage);
+      if (schedules_steps(stage)) {
+        const Phase phase = phase_of(stage);
         for (const auto& node : nodes) {
           if (node.def->phase == phase && !node.done) {
             stage_done = false;
             break;
           }
         }
-      } else if (stage == 1) {
+      } else if (stage == RunStage::compensate) {
         stage_done = compensation_queue.empty();
       }
       if (stage_done) {
-        if (stage == 0) {
-          if (stop == StopMode::rollback) {
-            run_failed = true;
-          }
-          stage = (run_failed || stop == StopMode::cancel) ? 1 : 3;
-        } else if (stage == 1) {
-          stage = run_failed && stop != StopMode::cancel ? 2 : 3;
-        } else if (stage == 2) {
-          stage = 3;
-        } else if (stage == 3) {
-          stage = 4;
+        if (stage == RunStage::main && stop == StopMode::rollback) {
+          run_failed = true;
         }
-        if (stage == 1 && !compensations_planned) {
+        stage = next_stage(stage, run_failed, stop);
+        if (stage == RunStage::compensate && !compensations_planned) {
           compensations_planned = true;
           TRY(run_compensations());
         }
-        if (stage == 4) {
+        if (stage == RunStage::end) {
           break;
         }
         continue;

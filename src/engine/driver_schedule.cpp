@@ -243,8 +243,8 @@ void Driver::Impl::update_node(int node_index) {
 
 Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
   bool started = false;
-  const Phase phase = stage == 2 ? Phase::on_failure : stage == 3 ? Phase::finally : Phase::main;
-  if (stage == 1 || stage == 4) {
+  const Phase phase = phase_of(stage);
+  if (!schedules_steps(stage)) {
     return started;
   }
   // Nodes whose needs are all done; those of a later stage wait their turn.
@@ -445,12 +445,16 @@ Result<void> Driver::Impl::prepare_attempt(Instance& instance, const expr::EvalC
                                            InstanceContext& step_context) {
   const StepDef& def = *instance.def;
   Value params = Value::object();
+  std::vector<std::string> script_environment;
   if (def.uses == "shell") {
+    const std::string shell = def.shell.empty() ? workflow->default_shell : def.shell;
     if (def.run) {
-      TRY_ASSIGN(Value text, render(*def.run, context));
-      params["run"] = text.is_string() ? text.get<std::string>() : text.dump();
+      // Expressions reach the script as variables, never as its text (shell_script.hpp).
+      TRY_ASSIGN(auto script, shell_script(*def.run, shell));
+      TRY_ASSIGN(script_environment, script_variables(*script, context));
+      params["run"] = script->text;
     }
-    params["shell"] = def.shell.empty() ? workflow->default_shell : def.shell;
+    params["shell"] = shell;
   } else {
     TRY_ASSIGN(params, render_value(def.with, context));
     if (const StepKind* kind = services.kinds->find(def.uses)) {
@@ -469,14 +473,17 @@ Result<void> Driver::Impl::prepare_attempt(Instance& instance, const expr::EvalC
       }
     }
   }
-  step_context.set_params(std::move(params));
   const StepKind* kind = services.kinds->find(def.uses);
   if (kind == nullptr || kind->needs_environment()) {
     Result<void> env_problem;
-    auto environment = step_environment(def, instance, context, env_problem);
+    auto environment = step_environment(def, instance, context, secrets_for_step(def, kind, params), env_problem);
     TRY(env_problem);
+    for (auto& entry : script_environment) {
+      environment.push_back(std::move(entry));
+    }
     step_context.set_environment(std::move(environment));
   }
+  step_context.set_params(std::move(params));
   std::filesystem::path directory = cwd;
   const std::optional<TemplateText>& wd = def.working_directory ? def.working_directory : workflow->default_working_directory;
   if (wd) {

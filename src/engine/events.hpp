@@ -1,7 +1,10 @@
 #pragma once
 // The engine's event stream (architecture.md: one event type, one journal).
 // Every journal record is delivered to every sink after it has been appended
-// to the journal; renderers, the JSON-lines writer and notifiers are sinks.
+// to the journal; renderers, the JSON-lines writer and notifiers are sinks. A
+// driver delivers from a thread of its own through a bounded queue
+// (async_sinks.hpp), one event at a time and in order, so a sink needs no
+// lock against the driver and can never slow it.
 //
 // A record is a JSON object: {"seq","ts","type", ...fields} (journal.md).
 // Fields used by renderers, per type:

@@ -8,6 +8,25 @@ void Masker::add(std::string secret) {
   if (secret.size() < k_min_length || std::find(m_secrets.begin(), m_secrets.end(), secret) != m_secrets.end()) {
     return;
   }
+  // Output is masked line by line, so a PEM key printed across lines is
+  // masked by its lines too (the BEGIN/END lines with them: harmless).
+  if (const std::size_t newline = secret.find('\n'); newline != std::string::npos) {
+    std::size_t start = 0;
+    while (start < secret.size()) {
+      std::size_t end = secret.find('\n', start);
+      if (end == std::string::npos) {
+        end = secret.size();
+      }
+      std::string line = secret.substr(start, end - start);
+      if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+      }
+      if (line.find_first_not_of(" \t") != std::string::npos) {
+        add(std::move(line));
+      }
+      start = end + 1;
+    }
+  }
   m_secrets.push_back(std::move(secret));
   std::sort(m_secrets.begin(), m_secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
 }

@@ -115,6 +115,13 @@ class StepKind {
   // Kinds that start no process (sleep, wait, workflow) skip building one
   // environment per step: it is the largest part of a durable step's cost.
   virtual bool needs_environment() const { return true; }
+  // The secret variables (secret_names.hpp) this kind reads from its step
+  // environment, given its rendered parameters: only these, and the ones the
+  // step's own `env:` maps, are in that environment.
+  virtual std::vector<std::string> secret_variables(const Value& params) const {
+    (void)params;
+    return {};
+  }
   // A result known without waiting or working (a sleep whose time is up, as
   // on resume) is returned here, on the driver thread and under its lock:
   // handing such a step to a thread and back is most of its cost. Must not

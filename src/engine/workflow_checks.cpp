@@ -11,6 +11,8 @@
 
 #include "engine/expr.hpp"
 #include "engine/loader.hpp"
+#include "engine/secret_names.hpp"
+#include "engine/shell_script.hpp"
 #include "engine/suggest.hpp"
 
 namespace automata::engine {
@@ -97,6 +99,7 @@ class Checker {
       run_scope.allow_secrets = false;
       run_scope.field = "run";
       check_template(*step.run, run_scope);
+      check_script(step);
     }
     for (const auto& [name, text] : step.env) {
       scope.field = "env";
@@ -155,6 +158,7 @@ class Checker {
         run_scope.allow_secrets = false;
         run_scope.field = "run";
         check_template(*comp.run, run_scope);
+        check_script(comp);
       }
       for (const auto& [name, text] : comp.env) {
         comp_scope.field = "env";
@@ -165,6 +169,19 @@ class Checker {
         check_template(*comp.working_directory, comp_scope);
       }
       check_with(comp, comp_scope, fmt::format("the compensation of step '{}'", step.id));
+    }
+  }
+
+  // How the run text's expressions reach the shell (shell_script.hpp); a
+  // text that does not parse was reported by check_template.
+  void check_script(const StepDef& step) {
+    const std::string& shell = step.shell.empty() ? m_wf.default_shell : step.shell;
+    if (expr::Template::parse(step.run->text).index() != 0) {
+      return;
+    }
+    auto prepared = prepare_shell_script(step.run->text, shell);
+    if (const auto* problem = std::get_if<ScriptProblem>(&prepared)) {
+      m_diag.error(locate(*step.run, problem->offset), fmt::format("in 'run': {}", problem->message));
     }
   }
 
@@ -457,6 +474,8 @@ class Checker {
         }
         m_diag.error(pos, message);
       }
+    } else if (root == "env") {
+      check_env_reference(member, scope, pos);
     } else if (root == "steps") {
       check_step_reference(ref, scope, pos);
     } else if (root == "matrix") {
@@ -501,6 +520,22 @@ class Checker {
         unknown_member(ref, text, "attempt field", member, k_attempt_fields);
       }
     }
+  }
+
+  // The env context holds no secrets (secret_names.hpp): only the workflow's
+  // own env: entries may have a credential-looking name.
+  void check_env_reference(const std::string& name, const Scope& scope, SourcePos pos) {
+    if (name.empty() || !is_secret_variable(name, m_wf.secrets)) {
+      return;
+    }
+    const bool defined = std::any_of(m_wf.env.begin(), m_wf.env.end(), [&](const auto& entry) { return entry.first == name; });
+    if (defined) {
+      return;
+    }
+    const bool declared = std::find(m_wf.secrets.begin(), m_wf.secrets.end(), name) != m_wf.secrets.end();
+    m_diag.error(pos, fmt::format("env.{} is a secret, and the env context holds no secrets: {}use ${{{{ secrets.{} }}}}{}",
+                                  name, declared ? "" : std::string("declare it in 'secrets' and "), name,
+                                  scope.allow_secrets ? "" : fmt::format(" in 'env:' or 'with:', not in '{}'", scope.field)));
   }
 
   void check_step_reference(const expr::Reference& ref, const Scope& scope, SourcePos pos) {

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/driver_context.hpp"
+#include "engine/step_file_name.hpp"
 
 namespace automata::tools {
 namespace {

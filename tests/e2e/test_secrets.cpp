@@ -120,4 +120,123 @@ steps:
   CHECK_FALSE(std::filesystem::exists(p.home() / "runs"));
 }
 
+TEST_CASE("a secret reaches a step only where the step names it; the env context holds none") {
+  Project p;
+  p.write("scoped.yaml", R"(version: 1
+name: scoped
+secrets: [DEPLOY_TOKEN]
+steps:
+  unnamed:
+    run: |
+      echo "undeclared=[${OPENAI_API_KEY:-unset}] [${SERVICE_TOKEN:-unset}]"
+      env | grep -c -e DEPLOY_TOKEN -e OPENAI_API_KEY -e SERVICE_TOKEN || true
+      echo "plain=${{ env.PLAIN_SETTING }} $PLAIN_SETTING"
+  named:
+    run: echo "named=[$DEPLOY_TOKEN]"
+  mapped:
+    env: { T: "${{ secrets.DEPLOY_TOKEN }}" }
+    run: echo "mapped=[$T]"; env | grep -c DEPLOY_TOKEN || true
+)");
+  p.how().env["DEPLOY_TOKEN"] = k_secret;
+  p.how().env["OPENAI_API_KEY"] = "sk-undeclared-key-value";
+  p.how().env["SERVICE_TOKEN"] = "service-token-value";
+  p.how().env["PLAIN_SETTING"] = "hello";
+  const auto r = p.run({"--output", "plain", "run", "scoped.yaml"});
+  REQUIRE_MESSAGE(r.exit_code == 0, (r.out + r.err));
+  CHECK(r.out.find("[unnamed] undeclared=[unset] [unset]") != std::string::npos);
+  CHECK(r.out.find("[unnamed] 0") != std::string::npos);
+  CHECK(r.out.find("[unnamed] plain=hello hello") != std::string::npos);
+  CHECK(r.out.find("[named] named=[***]") != std::string::npos);
+  CHECK(r.out.find("[mapped] mapped=[***]") != std::string::npos);
+  CHECK(r.out.find("[mapped] 0") != std::string::npos);
+
+  p.write("reads-env.yaml", R"(version: 1
+name: reads-env
+steps:
+  show:
+    env: { K: "${{ env.OPENAI_API_KEY }}" }
+    run: echo "$K"
+)");
+  const auto refused = p.run({"validate", "reads-env.yaml"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("reads-env.yaml:5:20: env.OPENAI_API_KEY is a secret, and the env context holds no secrets: "
+                         "declare it in 'secrets' and use ${{ secrets.OPENAI_API_KEY }}") == 0);
+}
+
+TEST_CASE("a multi-line secret printed across lines is masked line by line") {
+  Project p;
+  const std::string key =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB\n"
+      "QyNTUxOQAAACDQk3LwW6hgV3Ljb2L4ODdeVzZGvKwbwx5IbnAh8nQx0AAAAJj\n-----END OPENSSH PRIVATE KEY-----";
+  p.write("pem.yaml", R"(version: 1
+name: pem
+secrets: [DEPLOY_KEY]
+steps:
+  show:
+    run: printf '%s\n' "$DEPLOY_KEY"
+)");
+  p.how().env["DEPLOY_KEY"] = key;
+  const auto r = p.run({"--output", "plain", "run", "pem.yaml"});
+  REQUIRE(r.exit_code == 0);
+  for (const char* line : {"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB",
+                           "QyNTUxOQAAACDQk3LwW6hgV3Ljb2L4ODdeVzZGvKwbwx5IbnAh8nQx0AAAAJj"}) {
+    CHECK(r.out.find(line) == std::string::npos);
+    for (const auto& [path, content] : all_files(p.home())) {
+      INFO(path.string());
+      CHECK(content.find(line) == std::string::npos);
+    }
+  }
+  CHECK(count_of(r.out, "[show] ***") == 4);
+}
+
+TEST_CASE("the values behind token_env and AUTOMATA_LLM_API_KEY are masked") {
+  Project p;
+  p.write("named.yaml", R"(version: 1
+name: named
+steps:
+  show:
+    run: echo "[$PUSH_CRED]"
+  push:
+    if: ${{ false }}
+    uses: git.push
+    with: { repo: ., branch: main, token_env: PUSH_CRED }
+)");
+  p.how().env["PUSH_CRED"] = "push-credential-value";
+  p.how().env["AUTOMATA_LLM_API_KEY"] = "llm-key-value-1234";
+  const auto r = p.run({"--output", "plain", "run", "named.yaml", "--run-id", "n"});
+  REQUIRE_MESSAGE(r.exit_code == 0, (r.out + r.err));
+  CHECK(r.out.find("push-credential-value") == std::string::npos);
+  CHECK(r.out.find("[show] [***]") != std::string::npos);
+  p.write("llm.yaml", R"(version: 1
+name: llm
+steps:
+  show:
+    env: { K: "${{ inputs.k }}" }
+    run: echo "[$K]"
+inputs:
+  k: { type: string }
+)");
+  const auto llm = p.run({"--output", "plain", "run", "llm.yaml", "-i", "k=llm-key-value-1234"});
+  CHECK(llm.exit_code == 0);
+  CHECK(llm.out.find("llm-key-value-1234") == std::string::npos);
+  CHECK(llm.out.find("[show] [***]") != std::string::npos);
+}
+
+TEST_CASE("signal --data recorded while no process drives the run is masked") {
+  Project p;
+  p.write("gate.yaml", R"(version: 1
+name: gate
+secrets: [MY_TOKEN]
+steps:
+  gate: { uses: wait, with: { signal: go } }
+)");
+  p.how().env["MY_TOKEN"] = k_secret;
+  REQUIRE(p.run({"--output", "plain", "run", "gate.yaml", "--run-id", "g"}).exit_code == 4);
+  const auto sent = p.run({"signal", "g", "go", "--data", Value{{"note", "x" + k_secret}}.dump()});
+  REQUIRE_MESSAGE(sent.exit_code == 0, sent.err);
+  const std::string journal = read_file(p.run_dir("g") / "journal.jsonl");
+  CHECK(journal.find(k_secret) == std::string::npos);
+  CHECK(journal.find("\"note\":\"x***\"") != std::string::npos);
+}
+
 }  // TEST_SUITE

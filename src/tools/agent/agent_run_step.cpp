@@ -11,6 +11,8 @@
 #include "tools/agent/transcript.hpp"
 #include "tools/agent/validation.hpp"
 #include "tools/fs/step_workspace.hpp"
+#include "tools/llm/provider_settings.hpp"
+#include "tools/shell_policy/sandbox.hpp"
 
 namespace automata::tools {
 namespace {
@@ -137,6 +139,14 @@ class AgentRunKind final : public engine::StepKind {
   explicit AgentRunKind(llm::ChatClientFactory factory) : m_factory(std::move(factory)) {}
 
   std::string_view name() const override { return k_kind; }
+  // The model's key, and what allow_env lets the agent's commands see.
+  std::vector<std::string> secret_variables(const Value& params) const override {
+    std::vector<std::string> names = llm::key_variables();
+    for (auto& name : string_list(params, "allow_env")) {
+      names.push_back(std::move(name));
+    }
+    return names;
+  }
   std::string_view summary() const override {
     return "a coding agent: a model calls tools (shell, files, patches) in the workspace until it calls finish";
   }
@@ -161,7 +171,11 @@ class AgentRunKind final : public engine::StepKind {
         {"max_format_errors", ParamType::integer, false, "consecutive malformed replies before stopping", 3, {}},
         {"shell_timeout", ParamType::duration, false, "the longest a command may run", "120s", {}},
         {"allow_env", ParamType::list, false, "credential-looking variables commands may still see", nullptr, {}},
-        {"sandbox", ParamType::boolean, false, "run commands in a bwrap sandbox (refused if bwrap is unusable)", false, {}},
+        {"sandbox", ParamType::string, false,
+         "auto: commands run in a bwrap sandbox where bwrap works, else with the blocklist alone and a warning; on: "
+         "refused where it does not work; off",
+         "auto", {"auto", "on", "off"}},
+        {"sandbox_network", ParamType::boolean, false, "the sandbox shares the host's network", false, {}},
         {"base_branch", ParamType::string, false, "force-pushing this branch is refused", nullptr, {}},
         {"plan", ParamType::any, false, "an implementation plan to follow (llm.chat's json: steps, files, validation)", nullptr, {}},
         {"validate", ParamType::list, false, "commands run after finish; a failure is fed back for a fix round", nullptr, {}},
@@ -226,7 +240,16 @@ class AgentRunKind final : public engine::StepKind {
     tool_options.shell.allowed_secrets = string_list(params, "allow_env");
     tool_options.shell.base_branch = string_param(params, "base_branch");
     tool_options.shell.timeout = shell_timeout->value_or(std::chrono::milliseconds(120'000));
-    tool_options.shell.sandbox = params.value("sandbox", false);
+    const std::string sandbox = params.value("sandbox", std::string("auto"));
+    const auto unusable = sandbox == "auto" ? shell_policy::sandbox_unavailable_reason() : std::nullopt;
+    if (unusable) {
+      context.output(engine::OutputStream::err,
+                     fmt::format("agent.run: warning: the sandbox is off because {}: the agent's commands run with "
+                                 "the blocklist alone; install bubblewrap to confine them (or set sandbox: off)\n",
+                                 *unusable));
+    }
+    tool_options.shell.sandbox = sandbox == "on" || (sandbox == "auto" && !unusable);
+    tool_options.shell.sandbox_network = params.value("sandbox_network", false);
     tool_options.max_output_bytes = std::max<std::size_t>(*output_bytes, 256);
     agent::AgentToolbox toolbox(*workspace, tool_options, context.launcher());
 
@@ -265,6 +288,10 @@ class AgentRunKind final : public engine::StepKind {
     if (!validate.empty() || params.value("detect_validation", false)) {
       agent::ValidationOptions validation;
       validation.shell = tool_options.shell;
+      // Detected builds (ctest) are made outside the workspace, under the run.
+      std::error_code made;
+      std::filesystem::create_directories(context.run_directory() / "work", made);
+      validation.shell.sandbox_writable.push_back(context.run_directory() / "work");
       validation.shell.timeout = validate_timeout->value_or(std::chrono::milliseconds(600'000));
       validation.shell.output_limit = tool_options.max_output_bytes;
       options.fix_rounds = static_cast<int>(std::min<std::size_t>(*fix_rounds, 100));

@@ -1,5 +1,7 @@
 #include "tools/agent/transcript.hpp"
 
+#include "engine/step_file_name.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
@@ -28,14 +30,7 @@ std::string fenced(const std::string& text) {
 
 }  // namespace
 
-std::string step_file_name(const std::string& step_id) {
-  std::string name;
-  for (char c : step_id) {
-    const bool safe = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
-    name += safe ? c : '_';
-  }
-  return name;
-}
+std::string step_file_name(const std::string& step_id) { return engine::safe_file_name(step_id); }
 
 std::filesystem::path transcript_path(const std::filesystem::path& run_directory, const std::string& step_id) {
   return run_directory / "artifacts" / ("agent-" + step_file_name(step_id) + ".md");

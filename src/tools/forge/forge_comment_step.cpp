@@ -17,6 +17,7 @@ using namespace forge;
 class ForgeCommentKind final : public engine::StepKind {
  public:
   std::string_view name() const override { return "forge.comment"; }
+  std::vector<std::string> secret_variables(const Value&) const override { return forge_token_variables(); }
   std::string_view summary() const override { return "add a comment to an issue or pull request, or update ours"; }
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = with_shared_forge_params({

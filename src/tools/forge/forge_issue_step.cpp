@@ -14,6 +14,7 @@ using namespace forge;
 class ForgeIssueKind final : public engine::StepKind {
  public:
   std::string_view name() const override { return "forge.issue"; }
+  std::vector<std::string> secret_variables(const Value&) const override { return forge_token_variables(); }
   std::string_view summary() const override { return "open an issue"; }
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = with_shared_forge_params({

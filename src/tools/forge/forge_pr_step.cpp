@@ -18,6 +18,7 @@ using namespace forge;
 class ForgePrKind final : public engine::StepKind {
  public:
   std::string_view name() const override { return "forge.pr"; }
+  std::vector<std::string> secret_variables(const Value&) const override { return forge_token_variables(); }
   std::string_view summary() const override { return "open a pull request, or update the open one for the branch"; }
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = with_shared_forge_params({

@@ -15,6 +15,7 @@ using namespace forge;
 class ForgeStatusKind final : public engine::StepKind {
  public:
   std::string_view name() const override { return "forge.status"; }
+  std::vector<std::string> secret_variables(const Value&) const override { return forge_token_variables(); }
   std::string_view summary() const override { return "set a commit status (pending, success, failure, error)"; }
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = with_shared_forge_params({

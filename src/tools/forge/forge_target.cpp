@@ -95,6 +95,11 @@ Result<ForgeTarget> forge_target_for(const std::string& remote_url, const std::s
   return target;
 }
 
+const std::vector<std::string>& forge_token_variables() {
+  static const std::vector<std::string> k_names = {"GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN"};
+  return k_names;
+}
+
 Result<ForgeTarget> resolve_forge_target(const engine::StepContext& context) {
   const Value& params = context.params();
   std::string remote_url = http::string_param(params, "remote_url");

@@ -20,6 +20,10 @@ std::filesystem::path repo_directory(const engine::StepContext& context);
 
 Result<ForgeTarget> resolve_forge_target(const engine::StepContext& context);
 
+// GITHUB_TOKEN, GH_TOKEN, GITLAB_TOKEN, GITEA_TOKEN: where a token comes from
+// when no `token` is given, so the secret variables a forge step reads.
+const std::vector<std::string>& forge_token_variables();
+
 // Pure part of the above, for tests: host to forge and API base.
 Result<ForgeTarget> forge_target_for(const std::string& remote_url, const std::string& forge_param,
                                      const std::string& api_url_param);

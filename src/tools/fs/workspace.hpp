@@ -2,9 +2,9 @@
 // The directory tree file tools may touch (agents-protocols-forges.md §6.2).
 // Every path a workflow or a model names is resolved here: `..` that climbs
 // out, absolute paths elsewhere and symlinks that lead out are refused; the
-// final open goes through openat2(RESOLVE_BENEATH) on the root's descriptor,
-// so a directory swapped for a symlink after the check cannot redirect it
-// (O_NOFOLLOW per component where openat2 is missing).
+// final open walks from the root's descriptor one component at a time with
+// openat(O_NOFOLLOW), so a directory swapped for a symlink after the check
+// cannot redirect it.
 //
 // Errors are one line without a kind prefix ("refused \"../x\": ..."): the
 // step kinds prepend "fs.read: " and the like, an agent passes them on as is.

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/driver_context.hpp"
+#include "engine/step_file_name.hpp"
 #include "tools/git/git_support.hpp"
 #include "tools/git/known_hosts.hpp"
 #include "tools/git/tls_trust.hpp"

@@ -127,6 +127,7 @@ class LlmChatKind final : public engine::StepKind {
   explicit LlmChatKind(llm::ChatClientFactory factory) : m_factory(std::move(factory)) {}
 
   std::string_view name() const override { return "llm.chat"; }
+  std::vector<std::string> secret_variables(const Value&) const override { return llm::key_variables(); }
   std::string_view summary() const override {
     return "ask a language model for one reply, optionally JSON checked against a schema";
   }

@@ -75,6 +75,19 @@ const std::string k_nothing_configured =
 
 }  // namespace
 
+const std::vector<std::string>& key_variables() {
+  static const std::vector<std::string> k_names = [] {
+    std::vector<std::string> names{"AUTOMATA_LLM_API_KEY"};
+    for (const auto& provider : k_providers) {
+      if (!provider.key_variable.empty()) {
+        names.emplace_back(provider.key_variable);
+      }
+    }
+    return names;
+  }();
+  return k_names;
+}
+
 const std::vector<std::string>& provider_names() {
   static const std::vector<std::string> k_names = [] {
     std::vector<std::string> names;

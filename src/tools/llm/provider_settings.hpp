@@ -28,6 +28,10 @@ Result<ChatSettings> chat_settings(const Value& params, const std::vector<std::s
 // hints such as "check OPENROUTER_API_KEY".
 std::string key_variable(const std::string& provider);
 
+// Every variable a provider's key may come from: the secret variables an
+// LLM step reads from its environment.
+const std::vector<std::string>& key_variables();
+
 // The provider's name, or "<provider> at <base_url>" when the URL is not the
 // provider's usual one: the subject of every error about a reply.
 std::string describe_provider(const ChatSettings& settings);

@@ -2,18 +2,24 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace automata::tools::shell_policy {
 
-bool looks_secret(std::string_view name) {
-  std::string upper(name);
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  static constexpr std::array<std::string_view, 6> k_words = {"KEY",      "TOKEN",  "SECRET",
-                                                              "PASSWORD", "PASSWD", "CREDENTIAL"};
-  return std::any_of(k_words.begin(), k_words.end(),
-                     [&](std::string_view word) { return upper.find(word) != std::string::npos; });
+bool allowed_variable(std::string_view name) {
+  static constexpr std::array<std::string_view, 40> k_names = {
+      "PATH",       "HOME",        "USER",       "LOGNAME",     "SHELL",       "LANG",        "LANGUAGE",
+      "TERM",       "TZ",          "TMPDIR",     "COLUMNS",     "LINES",       "NO_COLOR",    "CI",
+      "CC",         "CXX",         "CPP",        "CFLAGS",      "CXXFLAGS",    "CPPFLAGS",    "LDFLAGS",
+      "MAKEFLAGS",  "PKG_CONFIG_PATH", "CMAKE_GENERATOR", "CMAKE_BUILD_PARALLEL_LEVEL", "GOPATH", "GOCACHE",
+      "GOFLAGS",    "GOPROXY",     "CARGO_HOME", "RUSTUP_HOME", "PYTHONPATH",  "VIRTUAL_ENV", "NODE_PATH",
+      "JAVA_HOME",  "MAVEN_OPTS",  "GRADLE_USER_HOME", "XDG_CACHE_HOME", "SSL_CERT_FILE", "SSL_CERT_DIR"};
+  if (looks_secret(name)) {
+    return false;
+  }
+  if (name.rfind("LC_", 0) == 0 || name.rfind("AUTOMATA_", 0) == 0) {
+    return true;
+  }
+  return std::find(k_names.begin(), k_names.end(), name) != k_names.end();
 }
 
 std::vector<std::string> scrub_environment(const std::vector<std::string>& environment,
@@ -22,7 +28,7 @@ std::vector<std::string> scrub_environment(const std::vector<std::string>& envir
   for (const auto& entry : environment) {
     const std::string_view name = std::string_view(entry).substr(0, entry.find('='));
     const bool allow = std::find(allowed.begin(), allowed.end(), name) != allowed.end();
-    if (allow || !looks_secret(name)) {
+    if (allow || allowed_variable(name)) {
       kept.push_back(entry);
     }
   }

@@ -1,18 +1,24 @@
 #pragma once
-// The environment of a command a model chose: variables whose names look
-// like credentials are removed (agents-protocols-forges.md §6.3, as Codex's
-// default excludes), unless the caller allows them by exact name.
+// The environment of a command a model chose: an allowlist, not a denylist
+// (agents-protocols-forges.md §6.3). What a shell, a compiler, a test runner
+// and a package manager need is kept (PATH, HOME, locale, terminal, temporary
+// directory, compilers and their flags, language tool paths, the step's
+// AUTOMATA_* variables); everything else is dropped, and a credential-looking
+// name is dropped even when listed, unless the caller allows it by exact name.
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/secret_names.hpp"
+
 namespace automata::tools::shell_policy {
 
-// True for names containing KEY, TOKEN, SECRET, PASSWORD, PASSWD or
-// CREDENTIAL, in any case ("MY_API_KEY", "github_token").
-bool looks_secret(std::string_view name);
+using engine::looks_secret;
 
-// `environment` is KEY=VALUE entries; `allowed` names are kept even if they look secret.
+// Whether the allowlist keeps a variable of this name.
+bool allowed_variable(std::string_view name);
+
+// `environment` is KEY=VALUE entries; `allowed` names are kept whatever they are.
 std::vector<std::string> scrub_environment(const std::vector<std::string>& environment,
                                            const std::vector<std::string>& allowed);
 

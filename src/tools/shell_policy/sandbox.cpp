@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <fstream>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -53,25 +54,67 @@ std::optional<std::string> sandbox_unavailable_reason() {
   return reason;
 }
 
-std::vector<std::string> sandbox_argv(const std::filesystem::path& workspace, const std::vector<std::string>& argv) {
+std::filesystem::path repository_git_dir(const std::filesystem::path& workspace) {
+  std::error_code ec;
+  const auto dot_git = workspace / ".git";
+  if (std::filesystem::is_directory(dot_git, ec)) {
+    return dot_git;
+  }
+  std::ifstream file(dot_git);
+  std::string line;
+  if (!file || !std::getline(file, line) || line.rfind("gitdir: ", 0) != 0) {
+    return {};
+  }
+  std::filesystem::path gitdir = line.substr(8);
+  if (gitdir.is_relative()) {
+    gitdir = workspace / gitdir;
+  }
+  std::ifstream commondir_file(gitdir / "commondir");
+  std::string commondir;
+  if (commondir_file && std::getline(commondir_file, commondir) && !commondir.empty()) {
+    std::filesystem::path common = commondir;
+    gitdir = common.is_relative() ? gitdir / common : common;
+  }
+  const auto canonical = std::filesystem::weakly_canonical(gitdir, ec);
+  return ec || !std::filesystem::is_directory(canonical, ec) ? std::filesystem::path() : canonical;
+}
+
+std::vector<std::string> sandbox_argv(const std::filesystem::path& workspace, const std::vector<std::string>& argv,
+                                      const SandboxOptions& options) {
   const std::string root = workspace.string();
   // Order matters: later mounts go on top of earlier ones, so the workspace
-  // is bound after the private /tmp that may contain it.
+  // is bound after the private /tmp and the empty home that may contain it,
+  // and the git directory last, read-only over any writable parent.
   // clang-format off
   std::vector<std::string> args = {find_bwrap().value_or("bwrap").string(),
                                    "--ro-bind", "/", "/",
                                    "--dev", "/dev",
                                    "--proc", "/proc",
-                                   "--tmpfs", "/tmp",
-                                   "--bind", root, root};
+                                   "--tmpfs", "/tmp"};
   // clang-format on
   std::error_code ignored;
-  if (root != "/" && std::filesystem::exists(workspace / ".git", ignored)) {
-    const std::string git = (workspace / ".git").string();
-    args.insert(args.end(), {"--ro-bind", git, git});
+  if (!options.home.empty() && options.home != "/" && std::filesystem::is_directory(options.home, ignored)) {
+    const std::string home = options.home.string();
+    args.insert(args.end(), {"--tmpfs", home});
   }
-  args.insert(args.end(), {"--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-                           "--new-session", "--chdir", root, "--"});
+  if (root != "/") {
+    args.insert(args.end(), {"--bind", root, root});
+  }
+  for (const auto& directory : options.writable) {
+    if (std::filesystem::is_directory(directory, ignored)) {
+      args.insert(args.end(), {"--bind", directory.string(), directory.string()});
+    }
+  }
+  if (root != "/") {
+    if (const auto git = repository_git_dir(workspace); !git.empty()) {
+      args.insert(args.end(), {"--ro-bind", git.string(), git.string()});
+    }
+  }
+  if (!options.network) {
+    args.emplace_back("--unshare-net");
+  }
+  args.insert(args.end(), {"--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
+                           "--chdir", root, "--"});
   args.insert(args.end(), argv.begin(), argv.end());
   return args;
 }

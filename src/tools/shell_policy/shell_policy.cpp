@@ -51,7 +51,19 @@ CommandResult ShellPolicy::run(std::string_view command, const engine::CancelTok
   engine::ProcessSpec spec;
   std::error_code ignored;
   const auto workspace = std::filesystem::weakly_canonical(m_options.workspace, ignored);
-  spec.argv = m_options.sandbox ? sandbox_argv(workspace, bash) : bash;
+  if (m_options.sandbox) {
+    SandboxOptions sandbox;
+    sandbox.network = m_options.sandbox_network;
+    sandbox.writable = m_options.sandbox_writable;
+    for (const auto& entry : m_options.environment) {
+      if (entry.rfind("HOME=", 0) == 0) {
+        sandbox.home = std::filesystem::weakly_canonical(entry.substr(5), ignored);
+      }
+    }
+    spec.argv = sandbox_argv(workspace, bash, sandbox);
+  } else {
+    spec.argv = bash;
+  }
   spec.env = m_environment;
   spec.cwd = workspace;
   spec.timeout = m_options.timeout;

@@ -28,6 +28,8 @@ struct ShellPolicyOptions {
   std::chrono::milliseconds kill_grace{2'000};
   std::size_t output_limit = 32 * 1024;  // bytes kept per stream
   bool sandbox = false;
+  bool sandbox_network = false;                      // the sandbox shares the host's network
+  std::vector<std::filesystem::path> sandbox_writable;  // writable in the sandbox besides the workspace
 };
 
 struct CommandResult {

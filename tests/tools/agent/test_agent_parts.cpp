@@ -82,7 +82,7 @@ TEST_CASE("messages round-trip through JSON; masking reaches arguments") {
 }
 
 TEST_CASE("transcript: a safe file name per step instance; fences survive backticks") {
-  CHECK(agent::transcript_path("/run", "fix[model=a/b]") == "/run/artifacts/agent-fix_model_a_b_.md");
+  CHECK(agent::transcript_path("/run", "fix[model=a/b]") == "/run/artifacts/agent-fix[model=a%2Fb].md");
   llm::Message tool;
   tool.role = llm::Role::tool;
   tool.content = "```\ncode\n```";

@@ -568,9 +568,10 @@ TEST_CASE("validation: max_iterations counts per round") {
 
 TEST_CASE("validation: a resumed run does not validate again what was validated, and goes on with the fix round") {
   std::vector<Value> recorded;
+  // It counts validations in a file outside the workspace, which the sandbox would keep it from writing.
   const std::string validate = "echo x >> ../validations.txt; test -f ok.txt";
   {
-    Run first(Value{{"task", "t"}, {"validate", {validate}}});
+    Run first(Value{{"task", "t"}, {"validate", {validate}}, {"sandbox", "off"}});
     first.reply(finish_reply("first"));
     first.reply(Error::infra("killed"));  // the run dies while the model thinks about the feedback
     first.execute();
@@ -578,7 +579,7 @@ TEST_CASE("validation: a resumed run does not validate again what was validated,
     REQUIRE(recorded.size() == 2);
     CHECK(read_file(first.dir / "validations.txt") == "x\n");
   }
-  Run resumed(Value{{"task", "t"}, {"validate", {validate}}});
+  Run resumed(Value{{"task", "t"}, {"validate", {validate}}, {"sandbox", "off"}});
   resumed.context.set_resumed_checkpoints(recorded);
   resumed.reply(call("write_file", R"({"path": "ok.txt", "content": "ok"})"));
   resumed.reply(finish_reply("fixed"));

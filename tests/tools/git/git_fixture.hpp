@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include <doctest/doctest.h>
+
 #include "engine/value.hpp"
 #include "support/scratch.hpp"
 
@@ -33,6 +35,8 @@ inline Shell sh(const std::string& command) {
 inline std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
 // git in `dir` with a fixed identity and no user or system configuration.
+// A set-up command that fails fails the test there, with git's own words,
+// rather than leaving a later check to wonder why a repository is missing.
 inline std::string git(const std::filesystem::path& dir, const std::string& args) {
   const auto result = sh("GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_AUTHOR_DATE='2026-01-02T03:04:05Z' "
                          "GIT_COMMITTER_DATE='2026-01-02T03:04:05Z' git -C " +
@@ -40,6 +44,8 @@ inline std::string git(const std::filesystem::path& dir, const std::string& args
                          " -c user.name=Fixture -c user.email=fixture@example.com -c init.defaultBranch=main "
                          "-c protocol.file.allow=always " +
                          args);
+  CHECK_MESSAGE(result.status == 0, "git -C " << dir.string() << " " << args << " failed (status " << result.status
+                                                << "): " << result.out);
   std::string out = result.out;
   while (!out.empty() && out.back() == '\n') {
     out.pop_back();

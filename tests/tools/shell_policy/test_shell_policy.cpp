@@ -5,6 +5,8 @@
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
+
+#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -105,7 +107,7 @@ TEST_CASE("a dangerous command is refused with its reason and not run") {
   CHECK(policy.refusal("ls -la") == std::nullopt);
 }
 
-TEST_CASE("the environment is scrubbed of credentials unless allowed") {
+TEST_CASE("the environment is an allowlist: tools' variables kept, everything else and credentials dropped") {
   CHECK(looks_secret("MY_API_KEY"));
   CHECK(looks_secret("github_token"));
   CHECK(looks_secret("DB_PASSWORD"));
@@ -118,15 +120,25 @@ TEST_CASE("the environment is scrubbed of credentials unless allowed") {
   options.environment.push_back("GITHUB_TOKEN=ghp_456");
   options.environment.push_back("NPM_TOKEN=npm_789");
   options.environment.push_back("GREETING=hello");
-  options.allowed_secrets = {"NPM_TOKEN"};
+  options.environment.push_back("AWS_PROFILE=production");
+  options.environment.push_back("LC_ALL=C");
+  options.environment.push_back("CXXFLAGS=-O2");
+  options.environment.push_back("AUTOMATA_STEP_ID=agent");
+  options.environment.push_back("AUTOMATA_LLM_API_KEY=sk-999");
+  options.allowed_secrets = {"NPM_TOKEN", "GREETING"};
   engine::PosixProcessLauncher launcher;
   engine::CancelToken cancel;
   ShellPolicy policy(options, launcher);
   const auto result = policy.run("env | sort", cancel);
   CHECK(result.out.find("MY_API_KEY") == std::string::npos);
   CHECK(result.out.find("GITHUB_TOKEN") == std::string::npos);
+  CHECK(result.out.find("AWS_PROFILE") == std::string::npos);
+  CHECK(result.out.find("AUTOMATA_LLM_API_KEY") == std::string::npos);
   CHECK(result.out.find("NPM_TOKEN=npm_789\n") != std::string::npos);
   CHECK(result.out.find("GREETING=hello\n") != std::string::npos);
+  CHECK(result.out.find("LC_ALL=C\n") != std::string::npos);
+  CHECK(result.out.find("CXXFLAGS=-O2\n") != std::string::npos);
+  CHECK(result.out.find("AUTOMATA_STEP_ID=agent\n") != std::string::npos);
 }
 
 TEST_CASE("a timeout kills the whole process group, background children too") {
@@ -249,6 +261,58 @@ TEST_CASE("sandbox: the workspace is writable, the rest and .git are not, no net
   auto control = open_policy.run(connect, cancel);
   CHECK(control.exit_code == 0);
   CHECK(control.out == "connected\n");
+}
+
+TEST_CASE("sandbox: the home directory is hidden, a worktree's repository is read-only, extra writable dirs, network") {
+  if (!sandbox_usable()) {
+    return;
+  }
+  ScratchDir dir;
+  // Outside /tmp (private inside the sandbox) so that the host's view is what is checked.
+  std::string root_template = "/var/tmp/automata-sandbox-XXXXXX";
+  REQUIRE(::mkdtemp(root_template.data()) != nullptr);
+  const stdfs::path root = root_template;
+  stdfs::create_directories(root / "home/.ssh");
+  stdfs::create_directories(root / "build");
+  {
+    std::ofstream(root / "home/.ssh/id_ed25519") << "PRIVATE KEY\n";
+  }
+  auto setup = options_for(dir);
+  setup.workspace = root;
+  engine::PosixProcessLauncher launcher;
+  engine::CancelToken cancel;
+  ShellPolicy host(setup, launcher);
+  const auto made = host.run(
+      "git init -q -b main home/repo && git -C home/repo -c user.name=t -c user.email=t@t commit -q --allow-empty -m x "
+      "&& git -C home/repo worktree add -q -b work ../../wt",
+      cancel);
+  REQUIRE_MESSAGE(made.exit_code == 0, made.err);
+
+  auto options = options_for(dir);
+  options.workspace = root / "wt";
+  options.environment = {"PATH=/usr/bin:/bin", "HOME=" + (root / "home").string()};
+  options.sandbox = true;
+  options.sandbox_writable = {root / "build"};
+  ShellPolicy policy(options, launcher);
+  auto key = policy.run("cat \"$HOME/.ssh/id_ed25519\"", cancel);
+  CHECK(key.exit_code != 0);
+  CHECK(key.out.find("PRIVATE KEY") == std::string::npos);
+  auto hooks = policy.run(fmt::format("echo pwned > {}", (root / "home/repo/.git/hooks/pre-commit").string()), cancel);
+  CHECK(hooks.exit_code != 0);
+  CHECK_FALSE(stdfs::exists(root / "home/repo/.git/hooks/pre-commit"));
+  auto status = policy.run("git status --short && echo listed", cancel);
+  CHECK(status.out.find("listed") != std::string::npos);
+  auto build = policy.run(fmt::format("echo built > {}/out.txt", (root / "build").string()), cancel);
+  CHECK(build.exit_code == 0);
+  CHECK(read_file(root / "build/out.txt") == "built\n");
+
+  Listener listener;
+  const auto connect = fmt::format("exec 3<>/dev/tcp/127.0.0.1/{} && echo connected", listener.port);
+  options.sandbox_network = true;
+  ShellPolicy networked(options, launcher);
+  auto network = networked.run(connect, cancel);
+  CHECK(network.out == "connected\n");
+  stdfs::remove_all(root);
 }
 
 TEST_CASE("sandbox: a timeout still stops everything inside") {

@@ -1,0 +1,136 @@
+#include "engine/async_sinks.hpp"
+
+#include <fmt/format.h>
+
+namespace automata::engine {
+
+AsyncSinks::AsyncSinks(std::vector<EventSink*> sinks, std::size_t capacity)
+    : m_sinks(std::move(sinks)), m_capacity(capacity == 0 ? 1 : capacity), m_thread([this] { run(); }) {}
+
+AsyncSinks::~AsyncSinks() { close(); }
+
+void AsyncSinks::on_record(const Value& record) {
+  Item item;
+  item.kind = Kind::record;
+  item.record = record;
+  const bool heartbeat = record.is_object() && record.value("type", std::string()) == "StepHeartbeat";
+  push(std::move(item), heartbeat);
+}
+
+void AsyncSinks::on_output(std::string_view step, std::string_view line) {
+  Item item;
+  item.kind = Kind::output;
+  item.step = std::string(step);
+  item.line = std::string(line);
+  push(std::move(item), true);
+}
+
+void AsyncSinks::on_total(std::size_t total) {
+  Item item;
+  item.kind = Kind::total;
+  item.total = total;
+  push(std::move(item), false);
+}
+
+void AsyncSinks::push(Item item, bool droppable) {
+  if (m_sinks.empty()) {
+    return;
+  }
+  std::unique_lock lock(m_mutex);
+  if (m_stopping) {
+    return;
+  }
+  if (droppable && m_queue.size() >= m_capacity) {
+    ++m_dropped;
+    if (item.kind == Kind::output) {
+      ++m_dropped_by_step[item.step];
+    }
+    return;
+  }
+  if (!droppable) {
+    m_space.wait(lock, [this] { return m_queue.size() < 16 * m_capacity || m_stopping; });
+  }
+  if (!m_dropped_by_step.empty() && m_queue.size() < m_capacity / 2) {
+    for (const auto& [step, count] : m_dropped_by_step) {
+      Item note;
+      note.kind = Kind::output;
+      note.step = step;
+      note.line = fmt::format("[... {} line{} not shown: output came faster than it could be displayed; the step's "
+                              "log has every line ...]",
+                              count, count == 1 ? "" : "s");
+      m_queue.push_back(std::move(note));
+      ++m_enqueued;
+    }
+    m_dropped_by_step.clear();
+  }
+  m_queue.push_back(std::move(item));
+  ++m_enqueued;
+  lock.unlock();
+  m_ready.notify_one();
+}
+
+void AsyncSinks::deliver(const Item& item) {
+  for (auto* sink : m_sinks) {
+    // A sink that throws loses that event, not the run.
+    try {
+      switch (item.kind) {
+        case Kind::record:
+          sink->on_record(item.record);
+          break;
+        case Kind::output:
+          sink->on_output(item.step, item.line);
+          break;
+        case Kind::total:
+          sink->on_total(item.total);
+          break;
+      }
+    } catch (const std::exception&) {
+    }
+  }
+}
+
+void AsyncSinks::run() {
+  std::unique_lock lock(m_mutex);
+  while (true) {
+    m_ready.wait(lock, [this] { return !m_queue.empty() || m_stopping; });
+    if (m_queue.empty()) {
+      return;  // stopping, and everything was delivered
+    }
+    Item item = std::move(m_queue.front());
+    m_queue.pop_front();
+    lock.unlock();
+    m_space.notify_all();
+    deliver(item);
+    lock.lock();
+    ++m_delivered;
+    m_space.notify_all();
+  }
+}
+
+void AsyncSinks::flush() {
+  std::unique_lock lock(m_mutex);
+  const std::uint64_t target = m_enqueued;
+  m_space.wait(lock, [&] { return m_delivered >= target; });
+}
+
+void AsyncSinks::close() {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) {
+      return;
+    }
+    m_stopping = true;
+  }
+  m_ready.notify_all();
+  m_space.notify_all();
+  if (m_thread.joinable()) {
+    m_thread.join();
+  }
+}
+
+std::size_t AsyncSinks::dropped() const {
+  std::lock_guard lock(m_mutex);
+  return m_dropped;
+}
+
+}  // namespace automata::engine

@@ -1,0 +1,74 @@
+#pragma once
+// Delivers a driver's events to its sinks on a thread of its own, through a
+// bounded queue, so that a slow terminal, a notifier or (later) a remote store
+// never slows or blocks the run: the driver only enqueues, under its lock,
+// after the record is in the journal (which stays synchronous: the journal is
+// the truth, sinks are views of it).
+//
+// Order is kept: sinks see records and output lines in the order they were
+// emitted. Bounds: past `capacity` queued items, a step's output lines and
+// heartbeats are dropped (the step's log file still has every line) and, when
+// the queue has room again, the step gets one line saying how many were not
+// shown; past 16 x `capacity`, the producer waits for room (records are never
+// dropped: renderers and the JSON-lines writer need every one).
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/events.hpp"
+
+namespace automata::engine {
+
+class AsyncSinks final : public EventSink {
+ public:
+  static constexpr std::size_t k_default_capacity = 4096;
+
+  explicit AsyncSinks(std::vector<EventSink*> sinks, std::size_t capacity = k_default_capacity);
+  ~AsyncSinks() override;  // delivers what is queued, then stops
+  AsyncSinks(const AsyncSinks&) = delete;
+  AsyncSinks& operator=(const AsyncSinks&) = delete;
+
+  void on_record(const Value& record) override;
+  void on_output(std::string_view step, std::string_view line) override;
+  void on_total(std::size_t total) override;
+  // Delivers what is queued and stops the thread. The sinks' own close() is
+  // for their owner to call.
+  void close() override;
+  // Returns once everything enqueued before the call has been delivered.
+  void flush();
+  std::size_t dropped() const;
+
+ private:
+  enum class Kind { record, output, total };
+  struct Item {
+    Kind kind = Kind::record;
+    Value record;
+    std::string step;
+    std::string line;
+    std::size_t total = 0;
+  };
+  void push(Item item, bool droppable);
+  void deliver(const Item& item);
+  void run();
+
+  std::vector<EventSink*> m_sinks;
+  std::size_t m_capacity;
+  mutable std::mutex m_mutex;
+  std::condition_variable m_ready;   // items to deliver, or stopping
+  std::condition_variable m_space;   // room in the queue, or everything delivered
+  std::deque<Item> m_queue;
+  std::map<std::string, std::size_t> m_dropped_by_step;  // not yet told
+  std::size_t m_dropped = 0;
+  std::uint64_t m_enqueued = 0;
+  std::uint64_t m_delivered = 0;
+  bool m_stopping = false;
+  std::thread m_thread;  // last: started once everything above exists
+};
+
+}  // namespace automata::engine
