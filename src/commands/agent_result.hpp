@@ -12,7 +12,7 @@ namespace automata::commands {
 
 // {"success", "run", "status", "branch", "base", "commit", "pushed", "remote",
 //  "workspace", "plan", "steps_completed", "agent", "validation", "error",
-//  "duration_ms", "llm_calls", "tokens"}: see docs/agent.md.
+//  "duration_ms", "llm_calls", "tokens"}: see README.md, "The coding agent".
 Value agent_result(const engine::RunState& state, const Value& tokens);
 
 std::string format_agent_result(const Value& result);
