@@ -9,6 +9,7 @@
 #include "commands/drive.hpp"
 #include "commands/run_lookup.hpp"
 #include "engine/control.hpp"
+#include "engine/run_state.hpp"
 
 namespace automata::commands {
 namespace {
@@ -47,7 +48,11 @@ int drive_with_signal(Invocation& inv, const RunRef& run, const std::string& nam
   std::ifstream in(run.dir / "workflow.yaml", std::ios::binary);
   std::stringstream source;
   source << in.rdbuf();
-  auto workflow = load_source_or_report(inv, (run.dir / "workflow.yaml").string(), source.str());
+  // Named as when the run started, so its child workflows resolve as they did.
+  auto records = read_records(run.dir);
+  const std::string started_as = records.ok() ? engine::fold_records(records.value()).file : std::string();
+  auto workflow = load_source_or_report(inv, started_as.empty() ? (run.dir / "workflow.yaml").string() : started_as,
+                                        source.str());
   if (!workflow.ok()) {
     return inv.fail(workflow.error());
   }
