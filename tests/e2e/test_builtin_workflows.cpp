@@ -107,6 +107,17 @@ TEST_CASE("a copied automata runs a built-in by name from an empty directory, an
   CHECK(trace(p.journal(id)).back() == "RunFailed");
   CHECK(count_of(fmt::format("{}", fmt::join(trace(p.journal(id)), "\n")), "RunResumed") == 1);
   CHECK_FALSE(std::filesystem::exists(copied.here() / "pwned.txt"));
+
+  // A run started by another automata, whose built-in differed from this one's.
+  const auto stored = p.run_dir(id) / "workflow.yaml";
+  p.write(std::filesystem::relative(stored, p.dir().path()).string(), read_file(stored) + "# older\n");
+  const auto changed = p.run({"resume", id});
+  CHECK(changed.exit_code == 2);
+  CHECK(changed.err == fmt::format("automata: error: the built-in workflow 'agent' of this automata differs from the "
+                                   "one run {} started with\n"
+                                   "automata: hint: resume with --use-current to continue with this version "
+                                   "(completed steps are kept), or with the automata that started it\n",
+                                   id));
 }
 
 TEST_CASE("run NAME: a built-in's bare name is the built-in whatever files are here; ./NAME and NAME.yaml are files") {
