@@ -21,7 +21,7 @@ _automata_takes_value() {
         runs:--status|runs:--limit) return 0 ;;
         signal:--data) return 0 ;;
         graph:--format) return 0 ;;
-        agent:--title|agent:--description|agent:--requirement|agent:--task-file|agent:--repo|agent:--base|agent:--branch|agent:--remote|agent:--model|agent:--instructions|agent:--max-iterations|agent:--validate|agent:--fix-rounds|agent:--git-username|agent:--git-token-env|agent:--git-ssh-key|agent:--run-id) return 0 ;;
+        agent:--title|agent:--description|agent:--requirement|agent:--task-file|agent:--repo|agent:--base|agent:--branch|agent:--remote|agent:--model|agent:--instructions|agent:--max-iterations|agent:--validate|agent:--fix-rounds|agent:--git-username|agent:--git-token-env|agent:--git-ssh-key|agent:--workflow|agent:--run-id) return 0 ;;
     esac
     return 1
 }
@@ -52,6 +52,7 @@ _automata() {
             run:--if-exists) _automata_reply_words "fail resume skip" ;;
             runs:--status) _automata_reply_words "running paused succeeded failed cancelled interrupted" ;;
             graph:--format) _automata_reply_words "dot mermaid text" ;;
+            agent:--workflow) _automata_reply_files ;;
             *:--output) _automata_reply_words "auto tty plain json" ;;
             *:--home) _automata_reply_dirs ;;
             *:--junit) _automata_reply_files ;;
@@ -72,14 +73,15 @@ _automata() {
             signal) _automata_reply_words "--data -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             validate) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             graph) _automata_reply_words "--format -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
-            agent) _automata_reply_words "--title --description --requirement --task-file --repo --base --branch --remote --no-push --model --instructions --max-iterations --validate --fix-rounds --no-plan --sandbox --no-sandbox --sandbox-network --git-username --git-token-env --git-ssh-key --run-id --dry-run -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
+            agent) _automata_reply_words "--title --description --requirement --task-file --repo --base --branch --remote --no-push --model --instructions --max-iterations --validate --fix-rounds --no-plan --sandbox --no-sandbox --sandbox-network --git-username --git-token-env --git-ssh-key --workflow --run-id --dry-run -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
+            workflows) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             version) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             completions) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
         esac
         return 0
     fi
     case "$cmd:$npos" in
-        :*) _automata_reply_words "run resume runs status logs cancel signal validate graph agent version completions" ;;
+        :*) _automata_reply_words "run resume runs status logs cancel signal validate graph agent workflows version completions" ;;
         run:0) _automata_reply_files ;;
         resume:0) _automata_reply_runs ;;
         status:0) _automata_reply_runs ;;

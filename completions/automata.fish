@@ -24,7 +24,7 @@ function __automata_takes_value
             return 0
         case 'graph:--format'
             return 0
-        case 'agent:--title' 'agent:--description' 'agent:--requirement' 'agent:--task-file' 'agent:--repo' 'agent:--base' 'agent:--branch' 'agent:--remote' 'agent:--model' 'agent:--instructions' 'agent:--max-iterations' 'agent:--validate' 'agent:--fix-rounds' 'agent:--git-username' 'agent:--git-token-env' 'agent:--git-ssh-key' 'agent:--run-id'
+        case 'agent:--title' 'agent:--description' 'agent:--requirement' 'agent:--task-file' 'agent:--repo' 'agent:--base' 'agent:--branch' 'agent:--remote' 'agent:--model' 'agent:--instructions' 'agent:--max-iterations' 'agent:--validate' 'agent:--fix-rounds' 'agent:--git-username' 'agent:--git-token-env' 'agent:--git-ssh-key' 'agent:--workflow' 'agent:--run-id'
             return 0
     end
     return 1
@@ -76,7 +76,8 @@ complete -c automata -n '__automata_at "" 0' -a cancel -d 'Ask a run to stop; it
 complete -c automata -n '__automata_at "" 0' -a signal -d 'Send a signal to a run: pause, resume, cancel, rollback, or its own'
 complete -c automata -n '__automata_at "" 0' -a validate -d 'Check workflow files without running them'
 complete -c automata -n '__automata_at "" 0' -a graph -d 'Print a workflow\'s DAG'
-complete -c automata -n '__automata_at "" 0' -a agent -d 'Run the coding agent: plan, implement, validate, commit and push a branch (workflows/agent.yaml)'
+complete -c automata -n '__automata_at "" 0' -a agent -d 'Run the coding agent: plan, implement, validate, commit and push a branch (built-in workflow agent)'
+complete -c automata -n '__automata_at "" 0' -a workflows -d 'List the built-in workflows, or print one\'s source to copy and change'
 complete -c automata -n '__automata_at "" 0' -a version -d 'Print the version, build and compiled-in backends'
 complete -c automata -n '__automata_at "" 0' -a completions -d 'Print a shell completion script: bash, zsh or fish'
 complete -c automata -n '__automata_at run \'*\'' -s i -l input -r -f -d 'Set an input: key=value (repeatable)'
@@ -123,6 +124,7 @@ complete -c automata -n '__automata_at agent \'*\'' -l sandbox-network -d 'Let t
 complete -c automata -n '__automata_at agent \'*\'' -l git-username -r -f -d 'User for git over https or ssh'
 complete -c automata -n '__automata_at agent \'*\'' -l git-token-env -r -f -d 'Environment variable holding the https token for clone and push (e.g. GITHUB_TOKEN)'
 complete -c automata -n '__automata_at agent \'*\'' -l git-ssh-key -r -f -d 'Path of the ssh private key for clone and push'
+complete -c automata -n '__automata_at agent \'*\'' -l workflow -r -F -d 'Run this workflow file instead of the built-in, with the same inputs (a changed copy: `automata workflows agent > agent.yaml`)'
 complete -c automata -n '__automata_at agent \'*\'' -l run-id -r -f -d 'Choose the run id'
 complete -c automata -n '__automata_at agent \'*\'' -l dry-run -d 'Print the push instead of pushing (the model is still called)'
 complete -c automata -n '__automata_at completions 0' -f -a 'bash zsh fish' -d 'SHELL'

@@ -44,6 +44,8 @@ constexpr ValueHint k_value_hints[] = {
     {"validate", "files", "FILE", ValueKind::file, ""},
     {"graph", "file", "WORKFLOW", ValueKind::file, ""},
     {"graph", "--format", "FORMAT", ValueKind::none, ""},
+    {"agent", "--workflow", "FILE", ValueKind::file, ""},
+    {"workflows", "name", "NAME", ValueKind::none, ""},
     {"completions", "shell", "SHELL", ValueKind::choice, "bash zsh fish"},
 };
 
@@ -720,6 +722,8 @@ constexpr Entry k_examples[] = {
     {"Follow a step's output while the run goes on:", "automata logs last build \\-\\-follow"},
     {"Approve a run waiting for a signal:", "automata signal last approve \\-\\-data '{\"by\": \"alice\"}'"},
     {"The state of a run for a script:", "automata status last \\-\\-output json"},
+    {"Copy a built-in workflow, change it, and run the copy with the same flags:",
+     "automata workflows agent > my\\-agent.yaml\nautomata agent \\-\\-workflow my\\-agent.yaml \\-\\-title 'Fix the typo'"},
     {"Check every workflow and draw one:",
      "automata validate workflows/*.yaml\nautomata graph ci.yaml \\-\\-format mermaid"},
     {"Install bash completions:", "automata completions bash > ~/.local/share/bash\\-completion/completions/automata"},

@@ -38,6 +38,7 @@ struct AgentOptions {
   std::string git_ssh_key;
   std::string run_id;
   bool dry_run = false;
+  std::string workflow;
 };
 
 // Keys a task file may hold, and the input each one sets.
@@ -149,11 +150,13 @@ int agent_command(Invocation& inv, const AgentOptions& options) {
         fmt::format("{} is not inside a git repository", std::filesystem::current_path().string()),
         "run automata agent in the repository to change, or give the one to clone with --repo URL"));
   }
-  auto file = find_workflow_file(inv, "agent");
-  if (!file.ok()) {
-    return inv.fail(file.error());
+  // The built-in, never a file that happens to be called agent; --workflow
+  // runs a copy of it with the same inputs.
+  auto source = options.workflow.empty() ? find_builtin_workflow("agent") : read_workflow_file(options.workflow);
+  if (!source.ok()) {
+    return inv.fail(source.error());
   }
-  auto workflow = load_or_report(inv, file.value());
+  auto workflow = load_or_report(inv, std::move(source.value()));
   if (!workflow.ok()) {
     return inv.fail(workflow.error());
   }
@@ -188,7 +191,7 @@ int agent_command(Invocation& inv, const AgentOptions& options) {
 void add_agent(CLI::App& app, Invocation& inv) {
   auto options = std::make_shared<AgentOptions>();
   CLI::App* sub = app.add_subcommand(
-      "agent", "Run the coding agent: plan, implement, validate, commit and push a branch (workflows/agent.yaml)");
+      "agent", "Run the coding agent: plan, implement, validate, commit and push a branch (built-in workflow agent)");
   sub->add_option("--title", options->title, "The task in one line (names the branch and the commit)");
   sub->add_option("--description", options->description, "The task in detail");
   // One value per flag: `--validate make test` must not read as two commands.
@@ -223,6 +226,9 @@ void add_agent(CLI::App& app, Invocation& inv) {
   sub->add_option("--git-token-env", options->git_token_env,
                   "Environment variable holding the https token for clone and push (e.g. GITHUB_TOKEN)");
   sub->add_option("--git-ssh-key", options->git_ssh_key, "Path of the ssh private key for clone and push");
+  sub->add_option("--workflow", options->workflow,
+                  "Run this workflow file instead of the built-in, with the same inputs (a changed copy: "
+                  "`automata workflows agent > agent.yaml`)");
   sub->add_option("--run-id", options->run_id, "Choose the run id");
   sub->add_flag("--dry-run", options->dry_run, "Print the push instead of pushing (the model is still called)");
   sub->callback([&inv, options] { inv.action = [&inv, options] { return agent_command(inv, *options); }; });

@@ -24,11 +24,12 @@ void add_graph(CLI::App& app, Invocation& inv);
 void add_version(CLI::App& app, Invocation& inv);
 void add_completions(CLI::App& app, Invocation& inv);
 void add_agent(CLI::App& app, Invocation& inv);
+void add_workflows(CLI::App& app, Invocation& inv);
 
 inline constexpr CommandSpec k_commands[] = {
     {"run", add_run},           {"resume", add_resume}, {"runs", add_runs},         {"status", add_status},
     {"logs", add_logs},         {"cancel", add_cancel}, {"signal", add_signal},     {"validate", add_validate},
-    {"graph", add_graph},       {"agent", add_agent},   {"version", add_version},
+    {"graph", add_graph},       {"agent", add_agent},   {"workflows", add_workflows}, {"version", add_version},
     {"completions", add_completions},
 };
 

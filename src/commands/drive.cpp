@@ -3,53 +3,71 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "commands/builtin_workflows.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/build_info.hpp"
+#include "engine/suggest.hpp"
 
 namespace automata::commands {
 
-Result<std::string> find_workflow_file(const Invocation& inv, const std::string& argument) {
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(argument, ec)) {
-    return argument;
+Result<engine::WorkflowSource> find_builtin_workflow(const std::string& name) {
+  if (const engine::BuiltinWorkflow* builtin = workflow_library().find(name)) {
+    return engine::WorkflowSource{engine::builtin_file_name(builtin->name), std::string(builtin->source)};
   }
-  const bool looks_like_name = argument.find('/') == std::string::npos &&
-                               argument.find(".yaml") == std::string::npos && argument.find(".yml") == std::string::npos;
-  if (looks_like_name) {
-    std::vector<std::filesystem::path> dirs;
-    if (const char* env = std::getenv("AUTOMATA_WORKFLOWS_DIR"); env != nullptr && *env != '\0') {
-      dirs.emplace_back(env);
-    }
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-      dirs.push_back(exe.parent_path() / "../share/automata/workflows");
-      dirs.push_back(exe.parent_path() / "../../workflows");  // a build tree: build/<preset>/automata
-      dirs.push_back(exe.parent_path() / "../workflows");
-    }
-    for (const auto& dir : dirs) {
-      for (const char* ext : {".yaml", ".yml"}) {
-        const auto candidate = dir / (argument + ext);
-        if (std::filesystem::is_regular_file(candidate, ec)) {
-          return std::filesystem::weakly_canonical(candidate, ec).string();
-        }
-      }
-    }
-    (void)inv;
-    return Error::usage(fmt::format("no workflow file '{}' and no built-in workflow named '{}'", argument, argument),
-                        "give the path of a workflow file, e.g. workflows/examples/hello.yaml");
+  const auto names = workflow_library().names();
+  std::string message = fmt::format("no built-in workflow named '{}'", name);
+  if (auto suggestion = engine::did_you_mean(name, names)) {
+    message += fmt::format(" (did you mean '{}'?)", *suggestion);
   }
-  return Error::usage(fmt::format("cannot read the workflow file {}: {}", argument,
-                                  std::filesystem::exists(argument, ec) ? "not a regular file" : "no such file"));
+  return Error::usage(message, fmt::format("the built-in workflows are {} (`automata workflows` lists them)",
+                                           fmt::join(names, ", ")));
 }
 
-Result<std::shared_ptr<const engine::Workflow>> load_or_report(const Invocation& inv, const std::string& file) {
-  auto outcome = engine::load_workflow_file(file, inv.kinds());
+Result<engine::WorkflowSource> read_workflow_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Error::usage(fmt::format("cannot read the workflow file {}: {}", path,
+                                    std::filesystem::exists(path, ec) ? "not a regular file" : "no such file"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error::usage(fmt::format("cannot read the workflow file {}: {}", path, std::strerror(errno)));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return engine::WorkflowSource{path, buffer.str()};
+}
+
+Result<engine::WorkflowSource> find_workflow(const std::string& argument) {
+  if (!engine::is_bare_name(argument)) {
+    return read_workflow_file(argument);
+  }
+  if (workflow_library().find(argument) != nullptr) {
+    return find_builtin_workflow(argument);
+  }
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(argument, ec)) {
+    return read_workflow_file(argument);
+  }
+  const auto names = workflow_library().names();
+  std::string message = fmt::format("no workflow file '{}' and no built-in workflow named '{}'", argument, argument);
+  if (auto suggestion = engine::did_you_mean(argument, names)) {
+    message += fmt::format(" (did you mean '{}'?)", *suggestion);
+  }
+  return Error::usage(message, fmt::format("the built-in workflows are {}; or give the path of a workflow file, "
+                                           "e.g. workflows/examples/showcase.yaml",
+                                           fmt::join(names, ", ")));
+}
+
+Result<std::shared_ptr<const engine::Workflow>> load_or_report(const Invocation& inv, engine::WorkflowSource workflow) {
+  auto outcome = engine::load_workflow(workflow.file, std::move(workflow.source), inv.kinds(), workflow_library());
   if (!outcome.ok()) {
     inv.io->err(outcome.rendered);
-    return Error::usage(fmt::format("{}: {} problem{}; nothing was run", file, outcome.diagnostics.size(),
+    return Error::usage(fmt::format("{}: {} problem{}; nothing was run", workflow.file, outcome.diagnostics.size(),
                                     outcome.diagnostics.size() == 1 ? "" : "s"));
   }
   return outcome.workflow;
@@ -57,7 +75,7 @@ Result<std::shared_ptr<const engine::Workflow>> load_or_report(const Invocation&
 
 Result<std::shared_ptr<const engine::Workflow>> load_source_or_report(const Invocation& inv, const std::string& name,
                                                                       std::string source) {
-  auto outcome = engine::load_workflow(name, std::move(source), inv.kinds());
+  auto outcome = engine::load_workflow(name, std::move(source), inv.kinds(), workflow_library());
   if (!outcome.ok()) {
     inv.io->err(outcome.rendered);
     return Error::usage(fmt::format("{}: {} problem{}", name, outcome.diagnostics.size(),
@@ -83,6 +101,7 @@ engine::EngineServices make_services(const Invocation& inv) {
   services.launcher = &launcher;
   services.clock = &engine::real_clock();
   services.automata_version = build_info::k_version;
+  services.workflows = &workflow_library();
   return services;
 }
 

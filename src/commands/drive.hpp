@@ -10,11 +10,17 @@
 
 namespace automata::commands {
 
-// A file path, or the name of a built-in workflow (workflows/NAME.yaml).
-Result<std::string> find_workflow_file(const Invocation& inv, const std::string& argument);
+// The workflow a command-line argument names. A bare name (no '/', no
+// .yaml/.yml) of a built-in is that built-in, whatever files the current
+// directory holds (`./agent` is the file); any other argument is a file.
+Result<engine::WorkflowSource> find_workflow(const std::string& argument);
+// A built-in by name, or a usage error naming the built-ins.
+Result<engine::WorkflowSource> find_builtin_workflow(const std::string& name);
+// A workflow file's bytes, or a usage error saying why not.
+Result<engine::WorkflowSource> read_workflow_file(const std::string& path);
 
 // Loads a workflow, printing every diagnostic to stderr; Errc::usage when invalid.
-Result<std::shared_ptr<const engine::Workflow>> load_or_report(const Invocation& inv, const std::string& file);
+Result<std::shared_ptr<const engine::Workflow>> load_or_report(const Invocation& inv, engine::WorkflowSource workflow);
 Result<std::shared_ptr<const engine::Workflow>> load_source_or_report(const Invocation& inv, const std::string& name,
                                                                       std::string source);
 

@@ -33,11 +33,11 @@ std::string quoted(const std::string& text) {
 }
 
 int graph_command(Invocation& inv, const GraphOptions& options) {
-  auto file = find_workflow_file(inv, options.file);
-  if (!file.ok()) {
-    return inv.fail(file.error());
+  auto source = find_workflow(options.file);
+  if (!source.ok()) {
+    return inv.fail(source.error());
   }
-  auto loaded = load_or_report(inv, file.value());
+  auto loaded = load_or_report(inv, std::move(source.value()));
   if (!loaded.ok()) {
     return inv.fail(loaded.error());
   }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "commands/agent_result.hpp"
+#include "commands/builtin_workflows.hpp"
 #include "commands/commands.hpp"
 #include "commands/drive.hpp"
 #include "commands/run_lookup.hpp"
@@ -90,14 +91,31 @@ int resume_command(Invocation& inv, const ResumeOptions& options) {
   }
   std::string source = stored;
   const std::string display = state.file.empty() ? (run->dir / "workflow.yaml").string() : state.file;
+  // A built-in's current version is the one in this binary, never a file.
+  const auto builtin = engine::builtin_name_of(state.file);
   bool current_ok = false;
-  const std::string current = state.file.empty() ? std::string() : read_text(state.file, current_ok);
+  std::string current;
+  if (builtin) {
+    if (const engine::BuiltinWorkflow* found = workflow_library().find(*builtin)) {
+      current = std::string(found->source);
+      current_ok = true;
+    }
+  } else if (!state.file.empty()) {
+    current = read_text(state.file, current_ok);
+  }
   const bool changed = current_ok && engine::sha256_hex(current) != engine::sha256_hex(stored);
   if (options.use_current) {
     if (!current_ok) {
-      return inv.fail(Error::usage(fmt::format("--use-current: cannot read {}", display)));
+      return inv.fail(Error::usage(builtin ? fmt::format("--use-current: this automata has no built-in workflow '{}'", *builtin)
+                                           : fmt::format("--use-current: cannot read {}", display)));
     }
     source = current;
+  } else if (changed && builtin) {
+    return inv.fail(Error::usage(
+        fmt::format("the built-in workflow '{}' of this automata differs from the one run {} started with", *builtin,
+                    run->id),
+        "resume with --use-current to continue with this version (completed steps are kept), or with the automata "
+        "that started it"));
   } else if (changed) {
     return inv.fail(Error::usage(
         fmt::format("{} has changed since run {} started", display, run->id),

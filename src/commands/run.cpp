@@ -93,11 +93,12 @@ int detach_and_drive(Invocation& inv, const engine::NewRun& run, std::shared_ptr
 }
 
 int run_command(Invocation& inv, const RunOptions& options) {
-  auto file = find_workflow_file(inv, options.workflow);
-  if (!file.ok()) {
-    return inv.fail(file.error());
+  auto source = find_workflow(options.workflow);
+  if (!source.ok()) {
+    return inv.fail(source.error());
   }
-  auto workflow = load_or_report(inv, file.value());
+  const std::string file = source->file;
+  auto workflow = load_or_report(inv, std::move(source.value()));
   if (!workflow.ok()) {
     return inv.fail(workflow.error());
   }
@@ -148,7 +149,7 @@ int run_command(Invocation& inv, const RunOptions& options) {
         // Like `resume`: a run continues with the workflow it started with.
         if (state.source_hash != workflow.value()->source_hash) {
           return inv.fail(Error::usage(
-              fmt::format("{} has changed since run {} started", file.value(), options.run_id),
+              fmt::format("{} has changed since run {} started", file, options.run_id),
               fmt::format("resume with `automata resume {} --use-current` to continue with the new version, "
                           "or restore the file",
                           options.run_id)));
@@ -181,7 +182,10 @@ int run_command(Invocation& inv, const RunOptions& options) {
 void add_run(CLI::App& app, Invocation& inv) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* sub = app.add_subcommand("run", "Run a workflow file, or a built-in workflow by name");
-  sub->add_option("workflow", options->workflow, "Workflow file or built-in workflow name")->required();
+  sub->add_option("workflow", options->workflow,
+                  "A built-in workflow's name (see `automata workflows`), or a workflow file: a bare name such as "
+                  "agent is the built-in even if a file of that name is here; ./agent or agent.yaml is a file")
+      ->required();
   sub->add_option("-i,--input", options->inputs, "Set an input: key=value (repeatable)");
   sub->add_option("--inputs-file", options->inputs_file, "Read inputs from a YAML or JSON file");
   sub->add_option("--run-id", options->run_id, "Choose the run id (an idempotency key)");

@@ -5,12 +5,14 @@
 
 #include <fmt/format.h>
 
+#include "commands/builtin_workflows.hpp"
 #include "commands/commands.hpp"
 #include "commands/drive.hpp"
 #include "commands/run_lookup.hpp"
 #include "engine/control.hpp"
 #include "engine/driver.hpp"
 #include "engine/loader.hpp"
+#include "engine/run_state.hpp"
 
 namespace automata::commands {
 namespace {
@@ -27,10 +29,17 @@ bool is_signal_name(const std::string& name) {
   });
 }
 
-// The masker of the run's own workflow (the copy stored with it), so data
-// journaled while no process drives the run is masked as a live run masks it.
+// The masker of the run's own workflow (the copy stored with it, named as
+// when the run started), so data journaled while no process drives the run
+// is masked as a live run masks it.
 engine::Masker run_masker(const Invocation& inv, const RunRef& run) {
-  auto outcome = engine::load_workflow_file((run.dir / "workflow.yaml").string(), inv.kinds());
+  std::ifstream in(run.dir / "workflow.yaml", std::ios::binary);
+  std::stringstream source;
+  source << in.rdbuf();
+  auto records = read_records(run.dir);
+  const std::string started_as = records.ok() ? engine::fold_records(records.value()).file : std::string();
+  auto outcome = engine::load_workflow(started_as.empty() ? (run.dir / "workflow.yaml").string() : started_as,
+                                       source.str(), inv.kinds(), workflow_library());
   if (outcome.workflow) {
     return engine::masker_for(*outcome.workflow);
   }
@@ -60,7 +69,11 @@ int drive_with_signal(Invocation& inv, const RunRef& run, const std::string& nam
   std::ifstream in(run.dir / "workflow.yaml", std::ios::binary);
   std::stringstream source;
   source << in.rdbuf();
-  auto workflow = load_source_or_report(inv, (run.dir / "workflow.yaml").string(), source.str());
+  // Named as when the run started, so its child workflows resolve as they did.
+  auto records = read_records(run.dir);
+  const std::string started_as = records.ok() ? engine::fold_records(records.value()).file : std::string();
+  auto workflow = load_source_or_report(inv, started_as.empty() ? (run.dir / "workflow.yaml").string() : started_as,
+                                        source.str());
   if (!workflow.ok()) {
     return inv.fail(workflow.error());
   }

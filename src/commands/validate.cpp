@@ -1,6 +1,7 @@
 // automata validate FILE...: every problem of every file, nothing run.
 #include <fmt/format.h>
 
+#include "commands/builtin_workflows.hpp"
 #include "commands/commands.hpp"
 #include "engine/loader.hpp"
 
@@ -10,7 +11,7 @@ namespace {
 int validate_command(Invocation& inv, const std::vector<std::string>& files) {
   std::size_t problems = 0;
   for (const auto& file : files) {
-    const auto outcome = engine::load_workflow_file(file, inv.kinds());
+    const auto outcome = engine::load_workflow_file(file, inv.kinds(), workflow_library());
     problems += outcome.diagnostics.size();
     if (inv.io->mode() == Mode::json) {
       Value item = {{"file", file}, {"ok", outcome.ok()}, {"diagnostics", Value::array()}};

@@ -95,8 +95,10 @@ Result<void> create_run_at(const std::filesystem::path& dir, const std::string& 
       planned.push_back(step.id);
     }
   }
+  // A built-in keeps its name: a path would lead resume to a file of that name.
   std::error_code ec;
-  const auto absolute_file = std::filesystem::absolute(workflow.file, ec);
+  const auto absolute_file = builtin_name_of(workflow.file) ? std::filesystem::path(workflow.file)
+                                                            : std::filesystem::absolute(workflow.file, ec);
   Value record = {{"type", "RunStarted"},
                   {"journal_version", k_journal_version},
                   {"run", id},

@@ -26,6 +26,7 @@
 #include "engine/run_store.hpp"
 #include "engine/step_kind.hpp"
 #include "engine/workflow.hpp"
+#include "engine/workflow_library.hpp"
 
 namespace automata::engine {
 
@@ -36,6 +37,8 @@ struct EngineServices {
   std::vector<EventSink*> sinks;
   std::function<double()> random;  // uniform in [0,1), for retry jitter; null: a seeded generator
   std::string automata_version;
+  // Where a child workflow's `file:` leads (the built-ins); null: no built-ins.
+  const WorkflowLibrary* workflows = nullptr;
 };
 
 struct DriveOptions {
@@ -45,6 +48,9 @@ struct DriveOptions {
   bool control_socket = true;
   // US dollars per million tokens, by model: prompt, completion (config `prices`).
   std::map<std::string, std::pair<double, double>> prices;
+  // The directory hashFiles() patterns are relative to; empty: the run's
+  // working directory. A child workflow's is its parent workflow file's.
+  std::filesystem::path hash_root;
 };
 
 enum class RunEnd { succeeded, failed, cancelled, paused, interrupted };

@@ -3,11 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "engine/atomic_file.hpp"
 #include "engine/inputs.hpp"
 #include "engine/loader.hpp"
+#include "engine/run_state.hpp"
+#include "engine/workflow_library.hpp"
 
 namespace automata::engine {
 namespace {
@@ -234,9 +239,32 @@ StepResult InstanceContext::run_child_workflow(const std::filesystem::path& file
   std::shared_ptr<const Workflow> workflow;
   std::error_code ec;
   const bool exists = std::filesystem::exists(child_dir / "journal.jsonl", ec);
-  const std::string source_file = exists ? (child_dir / "workflow.yaml").string()
-                                         : (file.is_absolute() ? file : m_working_directory / file).string();
-  LoadOutcome loaded = load_workflow_file(source_file, *m_driver.services.kinds);
+  const WorkflowLibrary& library =
+      m_driver.services.workflows != nullptr ? *m_driver.services.workflows : WorkflowLibrary::none();
+  WorkflowSource source;
+  if (exists) {
+    // A resumed child continues with the source it started with, under the
+    // name it had (its own children resolve against that file's directory).
+    auto contents = load_journal(child_dir / "journal.jsonl", nullptr);
+    if (!contents.ok()) {
+      return StepResult::failure(contents.error().message, false);
+    }
+    source.file = fold_records(contents->records).file;
+    std::ifstream in(child_dir / "workflow.yaml", std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    source.source = buffer.str();
+    if (source.file.empty()) {
+      source.file = (child_dir / "workflow.yaml").string();
+    }
+  } else {
+    auto found = resolve_child_workflow(library, m_driver.workflow->file, file.string(), m_driver.cwd);
+    if (!found.ok()) {
+      return StepResult::failure(found.error().message, false);
+    }
+    source = std::move(found.value());
+  }
+  LoadOutcome loaded = load_workflow(source.file, std::move(source.source), *m_driver.services.kinds, library);
   if (!loaded.ok()) {
     std::string first = loaded.rendered.substr(0, loaded.rendered.find('\n'));
     return StepResult::failure(fmt::format("child workflow {}: {}", file.string(), first), false);
@@ -265,6 +293,7 @@ StepResult InstanceContext::run_child_workflow(const std::filesystem::path& file
   mode.by = "parent";
   DriveOptions options = m_driver.options;
   options.control_socket = false;
+  options.hash_root = workflow_directory(m_driver.workflow->file, m_driver.cwd);
   auto opened = Driver::open(child_dir, workflow, std::move(masker), services, options, mode);
   if (!opened.ok()) {
     return StepResult::failure(opened.error().message, false);

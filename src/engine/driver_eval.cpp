@@ -94,7 +94,7 @@ expr::EvalContext Driver::Impl::eval_context(const Instance* instance, const Val
     context.status.cancelled = stop == StopMode::cancel;
     context.status.all_succeeded = !run_failed;
   }
-  context.hash_root = cwd;
+  context.hash_root = options.hash_root.empty() ? cwd : options.hash_root;
   return context;
 }
 

@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "engine/hash.hpp"
+#include "engine/child_checks.hpp"
 #include "engine/inputs.hpp"
 #include "engine/suggest.hpp"
 #include "engine/workflow_checks.hpp"
@@ -639,6 +640,12 @@ class Reader {
         step.with = yaml_to_value(with);
         for (auto it = with.begin(); it != with.end(); ++it) {
           step.with_positions.emplace_back(it->first.Scalar(), at(it->first));
+          // A child workflow's inputs are checked against the child, each at its key.
+          if (it->first.Scalar() == "inputs" && it->second.IsMap()) {
+            for (auto input = it->second.begin(); input != it->second.end(); ++input) {
+              step.child_input_positions.emplace_back(input->first.Scalar(), at(input->first));
+            }
+          }
         }
       }
     }
@@ -908,7 +915,19 @@ const StepDef* Workflow::find_step(std::string_view id) const {
   return nullptr;
 }
 
-LoadOutcome load_workflow(const std::string& file, std::string source, const StepKindRegistry& kinds) {
+namespace {
+
+// The files being loaded, outermost first: a child that runs its own
+// ancestor is not loaded again (that recursion is guarded by its `if`).
+using LoadStack = std::vector<std::string>;
+
+std::string stack_key(const std::string& file) {
+  std::error_code ec;
+  return builtin_name_of(file) ? file : std::filesystem::absolute(file, ec).lexically_normal().string();
+}
+
+LoadOutcome load_source(const std::string& file, std::string source, const StepKindRegistry& kinds,
+                        const WorkflowLibrary& library, LoadStack& stack) {
   auto wf = std::make_shared<Workflow>();
   wf->file = file;
   wf->source = std::move(source);
@@ -919,6 +938,14 @@ LoadOutcome load_workflow(const std::string& file, std::string source, const Ste
     Reader(diagnostics, kinds).read(root, *wf);
     if (root.IsMap()) {
       check_workflow(*wf, kinds, diagnostics);
+      stack.push_back(stack_key(file));
+      check_child_workflows(*wf, library, diagnostics, [&](const WorkflowSource& child) -> std::optional<LoadOutcome> {
+        if (std::find(stack.begin(), stack.end(), stack_key(child.file)) != stack.end()) {
+          return std::nullopt;
+        }
+        return load_source(child.file, child.source, kinds, library, stack);
+      });
+      stack.pop_back();
     }
   } catch (const YAML::Exception& e) {
     std::string message = yaml_error_message(e.msg);
@@ -930,14 +957,22 @@ LoadOutcome load_workflow(const std::string& file, std::string source, const Ste
   outcome.rendered = diagnostics.render();
   if (diagnostics.empty()) {
     if (wf->name.empty()) {
-      wf->name = std::filesystem::path(file).stem().string();
+      wf->name = builtin_name_of(file).value_or(std::filesystem::path(file).stem().string());
     }
     outcome.workflow = std::move(wf);
   }
   return outcome;
 }
 
-LoadOutcome load_workflow_file(const std::string& file, const StepKindRegistry& kinds) {
+}  // namespace
+
+LoadOutcome load_workflow(const std::string& file, std::string source, const StepKindRegistry& kinds,
+                          const WorkflowLibrary& library) {
+  LoadStack stack;
+  return load_source(file, std::move(source), kinds, library, stack);
+}
+
+LoadOutcome load_workflow_file(const std::string& file, const StepKindRegistry& kinds, const WorkflowLibrary& library) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     LoadOutcome outcome;
@@ -948,7 +983,7 @@ LoadOutcome load_workflow_file(const std::string& file, const StepKindRegistry& 
   }
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  return load_workflow(file, buffer.str(), kinds);
+  return load_workflow(file, buffer.str(), kinds, library);
 }
 
 }  // namespace automata::engine

@@ -121,7 +121,7 @@ class WorkflowKind final : public StepKind {
   std::string_view summary() const override { return "run a child workflow; its journal is nested in this run"; }
   const std::vector<ParamSpec>& params() const override {
     static const std::vector<ParamSpec> k_params = {
-        {"file", ParamType::string, true, "the child workflow's file (relative to the working directory)", nullptr, {}},
+        {"file", ParamType::string, true, "the child workflow's file, relative to this workflow file's directory (in a built-in workflow, a built-in's name)", nullptr, {}},
         {"inputs", ParamType::object, false, "the child's inputs", nullptr, {}}};
     return k_params;
   }

@@ -67,6 +67,7 @@ struct StepDef {
   SourcePos uses_pos;
   Value with = Value::object();     // parameters, strings may hold expressions
   std::vector<std::pair<std::string, SourcePos>> with_positions;
+  std::vector<std::pair<std::string, SourcePos>> child_input_positions;  // keys of with.inputs, if a map
 
   std::vector<std::string> needs;
   std::vector<SourcePos> needs_pos;

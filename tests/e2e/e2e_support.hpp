@@ -120,7 +120,7 @@ class Process {
       sigaddset(&defaults, sig);
     }
     posix_spawnattr_setsigdefault(&attributes, &defaults);
-    std::vector<std::string> argv_text = {binary_path()};
+    std::vector<std::string> argv_text = {how.binary.empty() ? binary_path() : how.binary};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_text) {

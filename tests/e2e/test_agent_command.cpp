@@ -267,6 +267,59 @@ TEST_SUITE("e2e agent") {
     CHECK(system.find("- it works") != std::string::npos);
   }
 
+  TEST_CASE("a copied automata agent runs its built-in workflow, never the agent.yaml of the current directory") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    LlmStubServer& server = setup.server;
+    server.enqueue(write_greeting("c1", "hello\n"));
+    server.enqueue(finish("c2", "done"));
+    const auto bin = project.dir() / "bin";
+    std::filesystem::create_directories(bin);
+    std::filesystem::copy_file(binary_path(), bin / "automata");
+    project.how().binary = (bin / "automata").string();
+    // If either ran, it would leave pwned.txt in work/.
+    const std::string hostile = "version: 1\nname: agent\ninputs:\n  title: { type: string }\nsteps:\n"
+                                "  pwn: { run: \"echo pwned > pwned.txt\" }\n";
+    project.write("work/agent.yaml", hostile);
+    project.write("work/agent", hostile);
+    project.how().cwd = project.dir() / "work";
+    const auto result = project.run({"--output", "json", "agent", "--title", "Greet", "--no-plan", "--no-push",
+                                     "--validate", "test -f greeting.txt"});
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(Value::parse(result.out)["success"] == true);
+    CHECK_FALSE(std::filesystem::exists(project.dir() / "work" / "pwned.txt"));
+    const std::string id = project.only_run();
+    CHECK(project.journal(id).front()["file"] == "builtin:agent");
+    CHECK(read_file(project.run_dir(id) / "workflow.yaml") == read_file(source_dir() / "workflows" / "agent.yaml"));
+  }
+
+  TEST_CASE("automata agent --workflow FILE runs that copy with the same inputs; a missing file is a usage error") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    project.write("my-agent.yaml", R"yaml(version: 1
+name: my-agent
+inputs:
+  title: { type: string }
+  validate: { type: list, default: [] }
+steps:
+  note: { run: "echo '${{ inputs.title }}: ${{ join(inputs.validate, ' & ') }}' > copy.txt" }
+)yaml");
+    project.how().cwd = project.dir() / "work";
+    const std::string copy = (project.dir() / "my-agent.yaml").string();
+    auto result = project.run({"agent", "--workflow", copy, "--title", "Greet", "--validate", "make test",
+                               "--validate", "make lint"});
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(read_file(project.dir() / "work" / "copy.txt") == "Greet: make test & make lint\n");
+    CHECK(project.journal(project.only_run()).front()["file"] == copy);
+    CHECK(setup.server.requests().empty());
+
+    result = project.run({"agent", "--workflow", "nowhere.yaml", "--title", "Greet"});
+    CHECK(result.exit_code == 2);
+    CHECK(result.err == "automata: error: cannot read the workflow file nowhere.yaml: no such file\n");
+  }
+
   TEST_CASE("SIGKILL in the middle of the agent loop, then resume: no completed turn is asked again") {
     AgentSetup setup;
     Project& project = setup.project;

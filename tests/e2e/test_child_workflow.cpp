@@ -124,4 +124,116 @@ steps:
         "step 'kid' failed: child workflow 'child' failed: step 'boom' failed: exit code 4");
 }
 
+TEST_CASE("a child's file: and its hashFiles() are relative to the parent workflow file's directory, not the cwd") {
+  Project p;
+  // Decoys in the current directory: the child here must not run.
+  p.write("child.yaml", "version: 1\nname: decoy\nsteps:\n  d: { run: touch decoy.txt }\n");
+  p.write("data.txt", "in the current directory\n");
+  p.write("wf/data.txt", "next to the workflows\n");
+  p.write("wf/child.yaml", R"yaml(version: 1
+name: child
+steps:
+  mark: { run: "echo child >> child.count" }
+outputs:
+  hash: ${{ hashFiles('data.txt') }}
+)yaml");
+  p.write("wf/parent.yaml", R"yaml(version: 1
+name: parent
+steps:
+  gate: { run: "test -f go" }
+  kid:
+    needs: [gate]
+    uses: workflow
+    with: { file: child.yaml }
+)yaml");
+  p.write("wf/hash.yaml", "version: 1\nname: hash\nsteps:\n  s: { run: 'true' }\noutputs:\n  hash: ${{ hashFiles('data.txt') }}\n");
+  // The gate fails the first run before the child starts...
+  const auto first = p.run({"run", "wf/parent.yaml"});
+  CHECK(first.exit_code == 1);
+  const std::string id = p.only_run();
+  // ...and a resume from another directory starts it: found next to the parent still.
+  p.write("go", "");
+  std::filesystem::create_directories(p.dir() / "elsewhere");
+  p.how().cwd = p.dir() / "elsewhere";
+  const auto resumed = p.run({"resume", id});
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(read_file(p.dir() / "child.count") == "child\n");  // steps run in the run's working directory
+  CHECK_FALSE(std::filesystem::exists(p.dir() / "decoy.txt"));
+  const auto child_started = Project::journal_at(p.run_dir(id) / "children" / "kid").front();
+  CHECK(child_started["file"] == (p.dir() / "wf" / "child.yaml").string());
+  const Value status = Value::parse(p.run({"status", id, "--output", "json"}).out);
+  // hashFiles('data.txt') in the child hashes wf/data.txt: what a workflow run in wf/ gets.
+  p.how().cwd = p.dir() / "wf";
+  REQUIRE(p.run({"run", "hash.yaml"}).exit_code == 0);
+  const Value in_wf = Value::parse(p.run({"status", "last", "--output", "json"}).out);
+  CHECK(status["steps"]["kid"]["outputs"]["hash"] == in_wf["outputs"]["hash"]);
+  p.how().cwd = p.dir().path();
+  REQUIRE(p.run({"run", "wf/hash.yaml"}).exit_code == 0);
+  const Value in_cwd = Value::parse(p.run({"status", "last", "--output", "json"}).out);
+  CHECK(in_cwd["outputs"]["hash"] != in_wf["outputs"]["hash"]);
+}
+
+TEST_CASE("validate checks a literal child file up front: missing, its own problems, unknown, mistyped and missing inputs") {
+  Project p;
+  p.write("wf/child.yaml", R"yaml(version: 1
+name: child
+inputs:
+  who: { type: string }
+  count: { type: number, default: 1 }
+steps:
+  greet: { run: "echo ${{ inputs.who }}" }
+)yaml");
+  p.write("wf/broken.yaml", "version: 1\nsteps:\n  a: { run: x, needz: [] }\n");
+  p.write("wf/parent.yaml", R"yaml(version: 1
+name: parent
+inputs:
+  which: { type: string, default: child.yaml }
+steps:
+  missing:
+    uses: workflow
+    with: { file: chld.yaml }
+  unknown:
+    uses: workflow
+    with: { file: child.yaml, inputs: { who: ana, cuont: 2 } }
+  typed:
+    uses: workflow
+    with: { file: child.yaml, inputs: { who: ana, count: three } }
+  required:
+    uses: workflow
+    with: { file: child.yaml, inputs: { count: 2 } }
+  broken:
+    uses: workflow
+    with: { file: broken.yaml }
+  later:
+    uses: workflow
+    with: { file: "${{ inputs.which }}", inputs: { anything: 1 } }
+)yaml");
+  const auto r = p.run({"validate", "wf/parent.yaml"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out == "");
+  CHECK(r.err == R"(wf/parent.yaml:8:13: child workflow wf/chld.yaml: no such file (did you mean 'child.yaml'?)
+      with: { file: chld.yaml }
+              ^
+wf/parent.yaml:11:51: child workflow wf/child.yaml has no input 'cuont' (did you mean 'count'?); its inputs are who, count
+      with: { file: child.yaml, inputs: { who: ana, cuont: 2 } }
+                                                    ^
+wf/parent.yaml:14:51: input 'count' of child workflow wf/child.yaml must be a number, got 'three'
+      with: { file: child.yaml, inputs: { who: ana, count: three } }
+                                                    ^
+wf/parent.yaml:17:31: child workflow wf/child.yaml needs input 'who' (it has no default); give it in 'inputs'
+      with: { file: child.yaml, inputs: { count: 2 } }
+                                ^
+wf/parent.yaml:20:13: wf/broken.yaml:3:16: unknown key 'needz' in step 'a' (did you mean 'needs'?)
+      with: { file: broken.yaml }
+              ^
+automata: 5 problems found
+)");
+  // The same checks stop a run before anything starts.
+  const auto run = p.run({"run", "wf/parent.yaml"});
+  CHECK(run.exit_code == 2);
+  CHECK(run.err.find("wf/parent.yaml: 5 problems; nothing was run") != std::string::npos);
+  CHECK(p.run_ids().empty());
+}
+
 }  // TEST_SUITE

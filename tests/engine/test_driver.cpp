@@ -1351,6 +1351,26 @@ steps:
   CHECK(completed[1]["outputs"] == Value{{"value", "hi ana"}});
 }
 
+TEST_CASE("a built-in workflow runs a built-in child by its bare name; both are named builtin:NAME in the journal") {
+  Harness h;
+  static constexpr BuiltinWorkflow k_builtins[] = {
+      {"gate", "version: 1\nname: gate\nsteps:\n  s: { uses: fake, with: { value: gated } }\n"
+               "outputs:\n  v: ${{ steps.s.outputs.value }}\n"}};
+  const WorkflowLibrary library(k_builtins);
+  h.services.workflows = &library;
+  const auto outcome = load_workflow(
+      "builtin:pr", "version: 1\nname: pr\nsteps:\n  g: { uses: workflow, with: { file: gate } }\n", *h.services.kinds,
+      library);
+  INFO(outcome.rendered);
+  REQUIRE(outcome.ok());
+  const auto run_dir = h.create(outcome.workflow);
+  const auto result = h.drive(run_dir, outcome.workflow);
+  CHECK(result.end == RunEnd::succeeded);
+  CHECK(h.journal(run_dir).front()["file"] == "builtin:pr");
+  CHECK(h.journal(run_dir / "children" / "g").front()["file"] == "builtin:gate");
+  CHECK(of_type(h.journal(run_dir), "StepCompleted").at(0)["outputs"] == Value{{"v", "gated"}});
+}
+
 TEST_CASE("a child workflow waiting for a signal pauses the parent, and resumes with it") {
   Harness h;
   h.dir().write("child.yaml", R"(

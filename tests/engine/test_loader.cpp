@@ -777,13 +777,16 @@ wf.yaml:13:25: parameter 'timeout' of step 'w1' must be a duration such as 90s, 
 wf.yaml:15:11: step kind 'wait' needs parameter 'signal' in 'with': the signal's name
       uses: wait
             ^
+wf.yaml:19:12: child workflow child.yaml: no such file
+      with: {file: child.yaml, inputs: [1], input: {}}
+             ^
 wf.yaml:19:30: parameter 'inputs' of step 'c1' must be a map, got [1]
       with: {file: child.yaml, inputs: [1], input: {}}
                                ^
 wf.yaml:19:43: unknown parameter 'input' for step kind 'workflow' (did you mean 'inputs'?); it takes file, inputs
       with: {file: child.yaml, inputs: [1], input: {}}
                                             ^
-wf.yaml:21:11: step kind 'workflow' needs parameter 'file' in 'with': the child workflow's file (relative to the working directory)
+wf.yaml:21:11: step kind 'workflow' needs parameter 'file' in 'with': the child workflow's file, relative to this workflow file's directory (in a built-in workflow, a built-in's name)
       uses: workflow
             ^
 )");

@@ -45,7 +45,7 @@ Outcome run_automata(const std::vector<std::string>& args, const Invoke& how) {
     env[key] = value;
   }
   engine::ProcessSpec spec;
-  spec.argv.push_back(binary_path());
+  spec.argv.push_back(how.binary.empty() ? binary_path() : how.binary);
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   for (const auto& [key, value] : env) {
     spec.env.push_back(key + "=" + value);

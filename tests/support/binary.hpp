@@ -23,6 +23,7 @@ struct Invoke {
   std::map<std::string, std::string> env;  // added to (or replacing in) the test's environment
   std::vector<std::string> unset;          // removed from it
   std::chrono::milliseconds timeout{60000};
+  std::string binary;  // empty: the one just built (binary_path())
 };
 
 std::string binary_path();
