@@ -77,7 +77,9 @@ Result<std::optional<std::string>> chosen_run_id(const std::string& flag) {
 }
 
 engine::EngineServices make_services(const Invocation& inv) {
-  static engine::PosixProcessLauncher launcher;
+  // Every step process under a shim of this binary: journaled before it
+  // runs, and stopped when this process dies (docs/processes.md).
+  static engine::PosixProcessLauncher launcher(engine::this_program());
   engine::EngineServices services;
   services.kinds = &inv.kinds();
   services.launcher = &launcher;
@@ -114,6 +116,9 @@ int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
         renderer->on_record(record);
       }
     }
+  }
+  if (!mode.note) {
+    mode.note = [&inv](const std::string& text) { inv.note(text); };
   }
   auto opened = engine::Driver::open(run_dir, workflow, masker, services, make_drive_options(inv), mode);
   if (!opened.ok()) {

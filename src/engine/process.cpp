@@ -10,12 +10,15 @@
 // stragglers is sent, before waitpid.
 #include "engine/process.hpp"
 
+#include "engine/proc_stat.hpp"
+#include "engine/step_shim.hpp"
 #include "engine/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -24,6 +27,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <mutex>
 #include <algorithm>
 #include <system_error>
@@ -175,7 +179,52 @@ struct SpawnAttr {
 };
 
 // Returns 0 or an errno value; on success pid is the child, leader of its own group.
-int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
+// What a spawn under the step shim adds: the shim program, the command it
+// is to exec (looked up here, in this process's PATH, as posix_spawnp would),
+// and the shim's end of its control socket.
+struct ShimLaunch {
+  const std::filesystem::path* program = nullptr;
+  std::string executable;
+  int control_fd = -1;
+};
+
+// Returns 0 or an errno value: the command posix_spawnp would run.
+int resolve_executable(const std::string& name, const std::filesystem::path& cwd, std::string& found) {
+  if (name.find('/') != std::string::npos) {
+    found = name;  // resolved by exec, relative to the child's directory
+    return 0;
+  }
+  const char* path_env = std::getenv("PATH");
+  const std::string_view path = path_env != nullptr ? path_env : "/bin:/usr/bin";
+  int error = ENOENT;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find(':', start);
+    if (end == std::string_view::npos) {
+      end = path.size();
+    }
+    std::filesystem::path dir(std::string(path.substr(start, end - start)));
+    start = end + 1;
+    if (dir.empty()) {
+      dir = ".";
+    }
+    const std::filesystem::path candidate = dir / name;
+    const std::filesystem::path checked = candidate.is_relative() && !cwd.empty() ? cwd / candidate : candidate;
+    struct stat info {};
+    if (::stat(checked.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+      continue;
+    }
+    if (::access(checked.c_str(), X_OK) != 0) {
+      error = EACCES;
+      continue;
+    }
+    found = candidate.string();
+    return 0;
+  }
+  return error;
+}
+
+int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, const ShimLaunch* shim, pid_t& pid) {
   SpawnFileActions actions;
   if (actions.init_error != 0) {
     return actions.init_error;
@@ -189,6 +238,13 @@ int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
   }
   if (int err = ::posix_spawn_file_actions_addopen(&actions.value, STDIN_FILENO, "/dev/null", O_RDONLY, 0); err != 0) {
     return err;
+  }
+  // After the dup2s to 1 and 2: a pipe end may be fd 3. The socket's fd is
+  // above 3, so it is not overwritten first.
+  if (shim != nullptr) {
+    if (int err = ::posix_spawn_file_actions_adddup2(&actions.value, shim->control_fd, k_step_shim_fd); err != 0) {
+      return err;
+    }
   }
   if (!spec.cwd.empty()) {
     if (int err = ::posix_spawn_file_actions_addchdir_np(&actions.value, spec.cwd.c_str()); err != 0) {
@@ -224,7 +280,14 @@ int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
   }
 
   std::vector<char*> argv;
-  argv.reserve(spec.argv.size() + 1);
+  argv.reserve(spec.argv.size() + 5);
+  const std::string grace = std::to_string(spec.kill_grace.count());
+  if (shim != nullptr) {
+    argv.push_back(const_cast<char*>(shim->program->c_str()));
+    argv.push_back(const_cast<char*>(k_step_shim_flag));
+    argv.push_back(const_cast<char*>(grace.c_str()));
+    argv.push_back(const_cast<char*>(shim->executable.c_str()));
+  }
   for (const auto& arg : spec.argv) {
     argv.push_back(const_cast<char*>(arg.c_str()));
   }
@@ -236,7 +299,11 @@ int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
   }
   envp.push_back(nullptr);
 
-  // glibc's posix_spawnp reports exec and chdir failures of the child here.
+  // glibc's posix_spawnp reports exec and chdir failures of the child here
+  // (the shim reports the command's own exec failure over its socket).
+  if (shim != nullptr) {
+    return ::posix_spawn(&pid, argv[0], &actions.value, &attr.value, argv.data(), envp.data());
+  }
   return ::posix_spawnp(&pid, argv[0], &actions.value, &attr.value, argv.data(), envp.data());
 }
 
@@ -362,16 +429,60 @@ ProcessOutcome PosixProcessLauncher::run(const ProcessSpec& spec, const OutputHa
   if (int err = make_pipe(err_read, err_write); err != 0) {
     return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
   }
+  // Under a shim: our end of its control socket. It stays open while we
+  // supervise; its closing, however this process dies, stops the step.
+  Fd control;
+  ShimLaunch shim;
+  if (!m_shim.empty()) {
+    shim.program = &m_shim;
+    if (int err = resolve_executable(program, spec.cwd, shim.executable); err != 0) {
+      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
+    }
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(errno)));
+    }
+    control = Fd(fds[0]);
+    const Fd low(fds[1]);
+    shim.control_fd = ::fcntl(low.get(), F_DUPFD_CLOEXEC, k_step_shim_fd + 1);
+    if (shim.control_fd < 0) {
+      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(errno)));
+    }
+  }
+  Fd shim_end(shim.control_fd);
   pid_t pid = -1;
-  if (int err = spawn_child(spec, out_write.get(), err_write.get(), pid); err != 0) {
+  if (int err = spawn_child(spec, out_write.get(), err_write.get(), m_shim.empty() ? nullptr : &shim, pid); err != 0) {
     return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
   }
-  const auto started = Clock::now();
   // Our write ends must go, or the pipes never reach EOF.
   out_write.reset();
   err_write.reset();
+  shim_end.reset();
 
   Child child(pid);
+  if (spec.on_started) {
+    if (auto recorded = spec.on_started(identify_process(pid)); !recorded.ok()) {
+      return cannot_start(fmt::format("cannot start '{}': {}", program, recorded.error().message));
+    }
+  }
+  if (control.valid()) {
+    // "go", then the shim's word on the exec: 0, or its errno.
+    const char go = 'g';
+    int exec_error = 0;
+    ssize_t n = -1;
+    while ((n = ::send(control.get(), &go, 1, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    if (n == 1) {
+      while ((n = ::read(control.get(), &exec_error, sizeof(exec_error))) < 0 && errno == EINTR) {
+      }
+    }
+    if (n == sizeof(exec_error) && exec_error != 0) {
+      child.reap();
+      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(exec_error)));
+    }
+    // Anything else: the shim died (killed with its group); the loop sees it end.
+  }
+  const auto started = Clock::now();
   Fd pidfd = open_pidfd(pid);
   const auto buffer = std::make_unique_for_overwrite<char[]>(k_read_size);
 
@@ -462,6 +573,8 @@ ProcessOutcome PosixProcessLauncher::run(const ProcessSpec& spec, const OutputHa
   }
   return outcome;
 }
+
+std::filesystem::path this_program() { return "/proc/self/exe"; }
 
 int exit_code_from_wait_status(int status) {
   if (WIFEXITED(status)) {
