@@ -8,14 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "engine/step_shim.hpp"
-
 int main(int argc, char** argv) {
-  // Launchers with a shim re-execute this binary as the shim of their
-  // processes (the test servers and automata runs a killed suite leaves).
-  if (const auto shim = automata::engine::step_shim_main(argc, argv)) {
-    return *shim;
-  }
   doctest::Context context;
   bool seed_given = false;
   for (int i = 1; i < argc; ++i) {

@@ -77,9 +77,9 @@ Result<std::optional<std::string>> chosen_run_id(const std::string& flag) {
 }
 
 engine::EngineServices make_services(const Invocation& inv) {
-  // Every step process under a shim of this binary: journaled before it
+  // Every step process under a shim: journaled before its command
   // runs, and stopped when this process dies (docs/processes.md).
-  static engine::PosixProcessLauncher launcher(engine::this_program());
+  static engine::PosixProcessLauncher launcher(engine::Supervision::shim);
   engine::EngineServices services;
   services.kinds = &inv.kinds();
   services.launcher = &launcher;

@@ -179,15 +179,6 @@ struct SpawnAttr {
 };
 
 // Returns 0 or an errno value; on success pid is the child, leader of its own group.
-// What a spawn under the step shim adds: the shim program, the command it
-// is to exec (looked up here, in this process's PATH, as posix_spawnp would),
-// and the shim's end of its control socket.
-struct ShimLaunch {
-  const std::filesystem::path* program = nullptr;
-  std::string executable;
-  int control_fd = -1;
-};
-
 // Returns 0 or an errno value: the command posix_spawnp would run.
 int resolve_executable(const std::string& name, const std::filesystem::path& cwd, std::string& found) {
   if (name.find('/') != std::string::npos) {
@@ -224,7 +215,8 @@ int resolve_executable(const std::string& name, const std::filesystem::path& cwd
   return error;
 }
 
-int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, const ShimLaunch* shim, pid_t& pid) {
+// Returns 0 or an errno value; on success pid is the child, leader of its own group.
+int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
   SpawnFileActions actions;
   if (actions.init_error != 0) {
     return actions.init_error;
@@ -238,13 +230,6 @@ int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, const ShimLaunc
   }
   if (int err = ::posix_spawn_file_actions_addopen(&actions.value, STDIN_FILENO, "/dev/null", O_RDONLY, 0); err != 0) {
     return err;
-  }
-  // After the dup2s to 1 and 2: a pipe end may be fd 3. The socket's fd is
-  // above 3, so it is not overwritten first.
-  if (shim != nullptr) {
-    if (int err = ::posix_spawn_file_actions_adddup2(&actions.value, shim->control_fd, k_step_shim_fd); err != 0) {
-      return err;
-    }
   }
   if (!spec.cwd.empty()) {
     if (int err = ::posix_spawn_file_actions_addchdir_np(&actions.value, spec.cwd.c_str()); err != 0) {
@@ -280,14 +265,7 @@ int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, const ShimLaunc
   }
 
   std::vector<char*> argv;
-  argv.reserve(spec.argv.size() + 5);
-  const std::string grace = std::to_string(spec.kill_grace.count());
-  if (shim != nullptr) {
-    argv.push_back(const_cast<char*>(shim->program->c_str()));
-    argv.push_back(const_cast<char*>(k_step_shim_flag));
-    argv.push_back(const_cast<char*>(grace.c_str()));
-    argv.push_back(const_cast<char*>(shim->executable.c_str()));
-  }
+  argv.reserve(spec.argv.size() + 1);
   for (const auto& arg : spec.argv) {
     argv.push_back(const_cast<char*>(arg.c_str()));
   }
@@ -299,12 +277,48 @@ int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, const ShimLaunc
   }
   envp.push_back(nullptr);
 
-  // glibc's posix_spawnp reports exec and chdir failures of the child here
-  // (the shim reports the command's own exec failure over its socket).
-  if (shim != nullptr) {
-    return ::posix_spawn(&pid, argv[0], &actions.value, &attr.value, argv.data(), envp.data());
-  }
+  // glibc's posix_spawnp reports exec and chdir failures of the child here.
   return ::posix_spawnp(&pid, argv[0], &actions.value, &attr.value, argv.data(), envp.data());
+}
+
+// Forks the step shim (step_shim.hpp): everything it needs is prepared
+// here, since after fork() the child makes system calls only. Returns 0 or
+// an errno value; a failure inside the child is reported after "go".
+int fork_shim(const ProcessSpec& spec, const std::string& executable, int out_fd, int err_fd, int control_fd,
+              pid_t& pid) {
+  std::vector<char*> argv;
+  argv.reserve(spec.argv.size() + 1);
+  for (const auto& arg : spec.argv) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  envp.reserve(spec.env.size() + 1);
+  for (const auto& entry : spec.env) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  envp.push_back(nullptr);
+  const std::string cwd = spec.cwd.string();
+  ShimSetup setup;
+  setup.out_fd = out_fd;
+  setup.err_fd = err_fd;
+  setup.control_fd = control_fd;
+  setup.cwd = cwd.empty() ? nullptr : cwd.c_str();
+  setup.executable = executable.c_str();
+  setup.argv = argv.data();
+  setup.envp = envp.data();
+  setup.grace_ms = static_cast<int>(std::min<std::int64_t>(spec.kill_grace.count(), 24 * 3600 * 1000));
+  pid = ::fork();
+  if (pid < 0) {
+    return errno;
+  }
+  if (pid == 0) {
+    become_step_shim(setup);
+  }
+  // Also here, so the group exists before we signal it (EACCES/ESRCH: the
+  // child did it already, or is gone, which the poll loop sees).
+  ::setpgid(pid, pid);
+  return 0;
 }
 
 // 0 if the directory can be entered, else the errno a chdir would give.
@@ -432,10 +446,10 @@ ProcessOutcome PosixProcessLauncher::run(const ProcessSpec& spec, const OutputHa
   // Under a shim: our end of its control socket. It stays open while we
   // supervise; its closing, however this process dies, stops the step.
   Fd control;
-  ShimLaunch shim;
-  if (!m_shim.empty()) {
-    shim.program = &m_shim;
-    if (int err = resolve_executable(program, spec.cwd, shim.executable); err != 0) {
+  pid_t pid = -1;
+  if (m_supervision == Supervision::shim) {
+    std::string executable;
+    if (int err = resolve_executable(program, spec.cwd, executable); err != 0) {
       return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
     }
     int fds[2];
@@ -443,21 +457,16 @@ ProcessOutcome PosixProcessLauncher::run(const ProcessSpec& spec, const OutputHa
       return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(errno)));
     }
     control = Fd(fds[0]);
-    const Fd low(fds[1]);
-    shim.control_fd = ::fcntl(low.get(), F_DUPFD_CLOEXEC, k_step_shim_fd + 1);
-    if (shim.control_fd < 0) {
-      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(errno)));
+    const Fd shim_end(fds[1]);
+    if (int err = fork_shim(spec, executable, out_write.get(), err_write.get(), shim_end.get(), pid); err != 0) {
+      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
     }
-  }
-  Fd shim_end(shim.control_fd);
-  pid_t pid = -1;
-  if (int err = spawn_child(spec, out_write.get(), err_write.get(), m_shim.empty() ? nullptr : &shim, pid); err != 0) {
+  } else if (int err = spawn_child(spec, out_write.get(), err_write.get(), pid); err != 0) {
     return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
   }
   // Our write ends must go, or the pipes never reach EOF.
   out_write.reset();
   err_write.reset();
-  shim_end.reset();
 
   Child child(pid);
   if (spec.on_started) {
@@ -573,8 +582,6 @@ ProcessOutcome PosixProcessLauncher::run(const ProcessSpec& spec, const OutputHa
   }
   return outcome;
 }
-
-std::filesystem::path this_program() { return "/proc/self/exe"; }
 
 int exit_code_from_wait_status(int status) {
   if (WIFEXITED(status)) {

@@ -75,23 +75,21 @@ class ProcessLauncher {
   virtual ProcessOutcome run(const ProcessSpec& spec, const OutputHandler& on_output, const CancelToken& cancel) = 0;
 };
 
-// Plain: the command itself leads its process group. With a shim program
-// (this binary, re-executed in its step-shim mode: step_shim.hpp), the shim
-// leads the group, waits for on_started to return before it starts the
-// command, and kills the group if this process dies (docs/processes.md).
+// How a launcher's processes are supervised. `none`: the command itself
+// leads its process group. `shim`: a forked shim leads the group, waits for
+// on_started to return before it starts the command, and kills the group
+// if this process dies, however it dies (step_shim.hpp, docs/processes.md).
+enum class Supervision { none, shim };
+
 class PosixProcessLauncher final : public ProcessLauncher {
  public:
   PosixProcessLauncher() = default;
-  explicit PosixProcessLauncher(std::filesystem::path shim_program) : m_shim(std::move(shim_program)) {}
+  explicit PosixProcessLauncher(Supervision supervision) : m_supervision(supervision) {}
   ProcessOutcome run(const ProcessSpec& spec, const OutputHandler& on_output, const CancelToken& cancel) override;
 
  private:
-  std::filesystem::path m_shim;
+  Supervision m_supervision = Supervision::none;
 };
-
-// The running program, for a shim: /proc/self/exe names this very binary
-// even if its file was replaced or deleted since.
-std::filesystem::path this_program();
 
 // The one mapping of a waitpid status: exit code passes through, signal n -> 128+n.
 int exit_code_from_wait_status(int status);

@@ -1,5 +1,5 @@
 // The step shim's whole life is a few system calls; it allocates nothing
-// after main's arguments and keeps no state but the child's pid.
+// and keeps no state but the command's pid.
 #include "engine/step_shim.hpp"
 
 #include <fcntl.h>
@@ -13,12 +13,11 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
 
 namespace automata::engine {
 namespace {
 
+constexpr int k_control_fd = 3;
 constexpr int k_exit_not_started = 125;  // the driver went away before "go"
 constexpr int k_exit_cannot_start = 127;
 constexpr int k_poll_interval_ms = 10;   // only without pidfd_open (kernels before 5.3)
@@ -50,8 +49,7 @@ int open_pidfd(pid_t pid) {
 #endif
 }
 
-// In the forked child: the defaults every command starts with, then exec.
-[[noreturn]] void exec_command(const char* executable, char** argv, int error_fd) {
+void default_signals() {
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) {
       set_disposition(sig, SIG_DFL);
@@ -60,7 +58,12 @@ int open_pidfd(pid_t pid) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execv(executable, argv);
+}
+
+// In the command's child: the defaults every command starts with, then exec.
+[[noreturn]] void exec_command(const char* executable, char* const* argv, char* const* envp, int error_fd) {
+  default_signals();
+  ::execve(executable, argv, envp);
   const int error = errno;
   while (::write(error_fd, &error, sizeof(error)) < 0 && errno == EINTR) {
   }
@@ -135,25 +138,61 @@ int supervise(pid_t child, int control, int grace_ms) {
   return mirror(status);
 }
 
-int run_shim(int grace_ms, const char* executable, char** argv) {
-  const int control = k_step_shim_fd;
-  ::fcntl(control, F_SETFD, FD_CLOEXEC);
+// stdin /dev/null, stdout and stderr the pipes, fd 3 the control socket,
+// nothing else: a descriptor of the driver held here (the journal, the run
+// lock, another step's socket) would outlive the driver. 0 or an errno.
+int arrange_descriptors(const ShimSetup& setup) {
+  // Above every target first, so no dup2 overwrites a source still needed.
+  const int out = ::fcntl(setup.out_fd, F_DUPFD, 10);
+  const int err = ::fcntl(setup.err_fd, F_DUPFD, 10);
+  const int control = ::fcntl(setup.control_fd, F_DUPFD, 10);
+  const int null = ::open("/dev/null", O_RDONLY);
+  if (out < 0 || err < 0 || control < 0 || null < 0) {
+    return errno;
+  }
+  if (::dup2(null, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 || ::dup2(control, k_control_fd) < 0) {
+    return errno;
+  }
+  if (::syscall(SYS_close_range, k_control_fd + 1, ~0U, 0) != 0) {
+    rlimit limit{};
+    const int top = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < 65536 ? static_cast<int>(limit.rlim_cur)
+                                                                                        : 65536;
+    for (int fd = k_control_fd + 1; fd < top; ++fd) {
+      ::close(fd);
+    }
+  }
+  ::fcntl(k_control_fd, F_SETFD, FD_CLOEXEC);
+  return 0;
+}
+
+int run_shim(const ShimSetup& setup) {
+  // Before anything can fail: the group the driver will signal and journal.
+  ::setpgid(0, 0);
+  int setup_error = arrange_descriptors(setup);
+  default_signals();
   for (const int sig : k_ignored) {
     set_disposition(sig, SIG_IGN);
   }
+  if (setup_error == 0 && setup.cwd != nullptr && ::chdir(setup.cwd) != 0) {
+    setup_error = errno;
+  }
+  const int control = k_control_fd;
   char go = 0;
   if (read_retry(control, &go, 1) != 1 || go != 'g') {
     return k_exit_not_started;
   }
   int error_pipe[2];
-  int exec_error = 0;
+  int exec_error = setup_error;
   pid_t child = -1;
-  if (::pipe2(error_pipe, O_CLOEXEC) != 0) {
+  if (exec_error != 0) {
+    // reported below
+  } else if (::pipe2(error_pipe, O_CLOEXEC) != 0) {
     exec_error = errno;
   } else {
     child = ::fork();
     if (child == 0) {
-      exec_command(executable, argv, error_pipe[1]);
+      ::close(control);
+      exec_command(setup.executable, setup.argv, setup.envp, error_pipe[1]);
     }
     if (child < 0) {
       exec_error = errno;
@@ -174,17 +213,11 @@ int run_shim(int grace_ms, const char* executable, char** argv) {
     }
     return k_exit_cannot_start;
   }
-  return supervise(child, control, grace_ms);
+  return supervise(child, control, setup.grace_ms);
 }
 
 }  // namespace
 
-std::optional<int> step_shim_main(int argc, char** argv) {
-  if (argc < 5 || std::strcmp(argv[1], k_step_shim_flag) != 0) {
-    return std::nullopt;
-  }
-  const int grace_ms = std::atoi(argv[2]);
-  return run_shim(grace_ms, argv[3], argv + 4);
-}
+void become_step_shim(const ShimSetup& setup) { ::_exit(run_shim(setup)); }
 
 }  // namespace automata::engine

@@ -1,12 +1,10 @@
-// The step shim, through PosixProcessLauncher (this test binary is its own
-// shim: test_main.cpp hands it the shim's arguments), and on its own with a
+// The step shim, through PosixProcessLauncher, and forked by hand with a
 // driver played by the test.
 #include "engine/step_shim.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,8 +18,6 @@
 #include "engine/orphans.hpp"
 #include "engine/process.hpp"
 #include "support/scratch.hpp"
-
-extern char** environ;
 
 namespace automata::engine {
 namespace {
@@ -41,7 +37,7 @@ Ran run_shimmed(ProcessSpec spec) {
   }
   Ran ran;
   const CancelToken cancel;
-  ran.outcome = PosixProcessLauncher(this_program())
+  ran.outcome = PosixProcessLauncher(Supervision::shim)
                     .run(
                         spec,
                         [&](OutputStream stream, std::string_view chunk) {
@@ -71,27 +67,37 @@ bool eventually(const std::function<bool()>& condition) {
 // The shim started by hand, as PosixProcessLauncher would, with the test as
 // its driver: `control` is the driver's end of the socket.
 struct HandShim {
+  std::string m_script;
+  std::string m_cwd;
   pid_t pid = -1;
   int control = -1;
 
-  explicit HandShim(const std::string& script, const std::filesystem::path& cwd) {
+  explicit HandShim(const std::string& script, const std::filesystem::path& cwd)
+      : m_script(script), m_cwd(cwd.string()) {
     int fds[2];
     REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
     control = fds[0];
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], k_step_shim_fd);
-    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-    const std::string program = this_program().string();
-    const char* argv[] = {program.c_str(), k_step_shim_flag, "200", "/bin/sh", "sh", "-c", script.c_str(), nullptr};
-    REQUIRE(::posix_spawn(&pid, program.c_str(), &actions, &attr, const_cast<char**>(argv), environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    REQUIRE(null >= 0);
+    char* argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"), m_script.data(), nullptr};
+    char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
+    ShimSetup setup;
+    setup.out_fd = null;
+    setup.err_fd = null;
+    setup.control_fd = fds[1];
+    setup.cwd = m_cwd.c_str();
+    setup.executable = "/bin/sh";
+    setup.argv = argv;
+    setup.envp = envp;
+    setup.grace_ms = 200;
+    pid = ::fork();
+    if (pid == 0) {
+      become_step_shim(setup);
+    }
+    ::setpgid(pid, pid);
     ::close(fds[1]);
+    ::close(null);
+    REQUIRE(pid > 0);
   }
   ~HandShim() {
     if (control >= 0) {
@@ -218,13 +224,6 @@ TEST_SUITE("step shim") {
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 125);
     CHECK_FALSE(std::filesystem::exists(dir / "ran"));
-  }
-
-  TEST_CASE("not the shim's arguments: main goes on") {
-    const char* plain[] = {"automata", "run", "x.yaml", nullptr};
-    CHECK_FALSE(step_shim_main(3, const_cast<char**>(plain)).has_value());
-    const char* short_shim[] = {"automata", k_step_shim_flag, "100", nullptr};
-    CHECK_FALSE(step_shim_main(3, const_cast<char**>(short_shim)).has_value());
   }
 }
 

@@ -56,9 +56,9 @@ Outcome run_automata(const std::vector<std::string>& args, const Invoke& how) {
   spec.timeout = how.timeout;
   spec.kill_grace = std::chrono::milliseconds(2000);
   Outcome outcome;
-  // Under a shim of this test binary: a suite killed mid-test takes the
+  // Under a shim: a suite killed mid-test takes the
   // automata it started (and, through their own shims, its steps) with it.
-  engine::PosixProcessLauncher launcher(engine::this_program());
+  engine::PosixProcessLauncher launcher(engine::Supervision::shim);
   engine::CancelToken never;
   const auto result = launcher.run(
       spec,
