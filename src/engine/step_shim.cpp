@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -168,6 +169,7 @@ int arrange_descriptors(const ShimSetup& setup) {
 int run_shim(const ShimSetup& setup) {
   // Before anything can fail: the group the driver will signal and journal.
   ::setpgid(0, 0);
+  ::prctl(PR_SET_NAME, "automata-shim", 0, 0, 0);  // in ps, not a second driver
   int setup_error = arrange_descriptors(setup);
   default_signals();
   for (const int sig : k_ignored) {
