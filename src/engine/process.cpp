@@ -178,7 +178,6 @@ struct SpawnAttr {
   SpawnAttr& operator=(const SpawnAttr&) = delete;
 };
 
-// Returns 0 or an errno value; on success pid is the child, leader of its own group.
 // Returns 0 or an errno value: the command posix_spawnp would run.
 int resolve_executable(const std::string& name, const std::filesystem::path& cwd, std::string& found) {
   if (name.find('/') != std::string::npos) {
