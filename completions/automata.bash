@@ -17,7 +17,7 @@ _automata_takes_value() {
     case "$1:$2" in
         *:--output|*:-j|*:--jobs|*:--home|*:--junit|*:--config|*:--durability) return 0 ;;
         run:-i|run:--input|run:--inputs-file|run:--run-id|run:--if-exists) return 0 ;;
-        resume:--from) return 0 ;;
+        resume:--from|resume:--orphans) return 0 ;;
         runs:--status|runs:--limit) return 0 ;;
         signal:--data) return 0 ;;
         graph:--format) return 0 ;;
@@ -50,6 +50,7 @@ _automata() {
         case "$cmd:$prev" in
             run:--inputs-file) _automata_reply_files ;;
             run:--if-exists) _automata_reply_words "fail resume skip" ;;
+            resume:--orphans) _automata_reply_words "stop wait" ;;
             runs:--status) _automata_reply_words "running paused succeeded failed cancelled interrupted" ;;
             graph:--format) _automata_reply_words "dot mermaid text" ;;
             agent:--workflow) _automata_reply_files ;;
@@ -65,7 +66,7 @@ _automata() {
         case $cmd in
             "") _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             run) _automata_reply_words "-i --input --inputs-file --run-id --if-exists --detach --dry-run -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
-            resume) _automata_reply_words "--use-current --from --dry-run -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
+            resume) _automata_reply_words "--use-current --from --dry-run --orphans -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             runs) _automata_reply_words "--status --limit -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             status) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             logs) _automata_reply_words "-f --follow -h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;

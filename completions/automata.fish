@@ -16,7 +16,7 @@ function __automata_takes_value
             return 0
         case 'run:-i' 'run:--input' 'run:--inputs-file' 'run:--run-id' 'run:--if-exists'
             return 0
-        case 'resume:--from'
+        case 'resume:--from' 'resume:--orphans'
             return 0
         case 'runs:--status' 'runs:--limit'
             return 0
@@ -90,6 +90,7 @@ complete -c automata -n '__automata_at run 0' -F -d 'WORKFLOW'
 complete -c automata -n '__automata_at resume \'*\'' -l use-current -d 'Continue with the workflow file as it is now'
 complete -c automata -n '__automata_at resume \'*\'' -l from -r -f -d 'Re-run this step and everything downstream of it'
 complete -c automata -n '__automata_at resume \'*\'' -l dry-run -d 'Show per step: reused, re-run, new, removed; change nothing'
+complete -c automata -n '__automata_at resume \'*\'' -l orphans -r -f -a 'stop wait' -d 'A step the killed driver left running: stop it (default), or wait for it to end; then run it again'
 complete -c automata -n '__automata_at resume 0' -f -a '(__automata_runs)' -d 'RUN'
 complete -c automata -n '__automata_at runs \'*\'' -l status -r -f -a 'running paused succeeded failed cancelled interrupted' -d 'Only runs with this status'
 complete -c automata -n '__automata_at runs \'*\'' -l limit -r -f -d 'At most this many runs (0: all)'

@@ -95,7 +95,9 @@ Result<std::optional<std::string>> chosen_run_id(const std::string& flag) {
 }
 
 engine::EngineServices make_services(const Invocation& inv) {
-  static engine::PosixProcessLauncher launcher;
+  // Every step process under a shim: journaled before its command
+  // runs, and stopped when this process dies (docs/processes.md).
+  static engine::PosixProcessLauncher launcher(engine::Supervision::shim);
   engine::EngineServices services;
   services.kinds = &inv.kinds();
   services.launcher = &launcher;
@@ -133,6 +135,9 @@ int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
         renderer->on_record(record);
       }
     }
+  }
+  if (!mode.note) {
+    mode.note = [&inv](const std::string& text) { inv.note(text); };
   }
   auto opened = engine::Driver::open(run_dir, workflow, masker, services, make_drive_options(inv), mode);
   if (!opened.ok()) {

@@ -21,6 +21,7 @@ struct ResumeOptions {
   bool use_current = false;
   std::string from;
   bool dry_run = false;
+  std::string orphans = "stop";
 };
 
 std::string read_text(const std::filesystem::path& path, bool& ok) {
@@ -147,6 +148,7 @@ int resume_command(Invocation& inv, const ResumeOptions& options) {
   mode.resume = true;
   mode.use_current = options.use_current && changed;
   mode.from_step = from;
+  mode.orphans = options.orphans == "wait" ? engine::OrphanPolicy::wait : engine::OrphanPolicy::stop;
   // A resumed `automata agent` run ends like one that was never stopped: with its result.
   if (workflow.value()->name == "agent") {
     const int code = open_and_drive(inv, run->dir, workflow.value(), mode, {}, agent_result_view(inv));
@@ -165,6 +167,9 @@ void add_resume(CLI::App& app, Invocation& inv) {
   sub->add_flag("--use-current", options->use_current, "Continue with the workflow file as it is now");
   sub->add_option("--from", options->from, "Re-run this step and everything downstream of it");
   sub->add_flag("--dry-run", options->dry_run, "Show per step: reused, re-run, new, removed; change nothing");
+  sub->add_option("--orphans", options->orphans,
+                  "A step the killed driver left running: stop it (default), or wait for it to end; then run it again")
+      ->check(CLI::IsMember({"stop", "wait"}));
   sub->callback([&inv, options] { inv.action = [&inv, options] { return resume_command(inv, *options); }; });
 }
 

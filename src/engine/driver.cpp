@@ -241,6 +241,14 @@ Result<std::unique_ptr<Driver>> Driver::open(const std::filesystem::path& run_di
     TRY(write_file_atomic(run_dir / "workflow.yaml", d.workflow->source));
   }
   if (mode.resume) {
+    // Before RunResumed, which tells the fold that no attempt still runs: a
+    // step must never run beside the attempt it replaces.
+    const auto note = [&mode](const std::string& text) {
+      if (mode.note) {
+        mode.note(text);
+      }
+    };
+    TRY_ASSIGN(const auto settled, settle_orphans(d.state, mode.orphans, note));
     Value reset = Value::array();
     std::set<std::string> in_reset;
     // The step itself and its matrix instances ("id[...]").
@@ -281,6 +289,13 @@ Result<std::unique_ptr<Driver>> Driver::open(const std::filesystem::path& run_di
     }
     std::unique_lock guard(d.mutex);
     TRY(d.emit(std::move(record)));
+    for (const auto& orphan : settled) {
+      TRY(d.emit({{"type", "StepProcessEnded"},
+                  {"step", orphan.step},
+                  {"attempt", orphan.attempt},
+                  {"pgid", orphan.pgid},
+                  {"ended", orphan.ended}}));
+    }
   }
   return driver;
 }

@@ -20,6 +20,7 @@
 #include "engine/events.hpp"
 #include "engine/journal.hpp"
 #include "engine/masker.hpp"
+#include "engine/orphans.hpp"
 #include "engine/process.hpp"
 #include "engine/run_lock.hpp"
 #include "engine/run_state.hpp"
@@ -90,6 +91,10 @@ struct OpenMode {
   bool use_current = false;  // the workflow given differs from the stored one and replaces it
   std::optional<std::string> from_step;  // re-run this step and everything downstream
   std::string by = "resume";
+  // A step attempt of the journal whose processes still run (the driver was
+  // killed): stopped before the run goes on, or waited for.
+  OrphanPolicy orphans = OrphanPolicy::stop;
+  std::function<void(const std::string&)> note;  // one line per such attempt; may be empty
 };
 
 class Driver {

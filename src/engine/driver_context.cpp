@@ -90,7 +90,37 @@ InstanceContext::~InstanceContext() {
 
 const std::filesystem::path& InstanceContext::run_directory() const { return m_driver.run_dir; }
 const Clock& InstanceContext::clock() const { return *m_driver.services.clock; }
-ProcessLauncher& InstanceContext::launcher() { return *m_driver.services.launcher; }
+ProcessLauncher& InstanceContext::launcher() { return m_launcher; }
+ProcessLauncher& InstanceContext::driver_launcher() { return *m_driver.services.launcher; }
+
+ProcessOutcome JournaledLauncher::run(const ProcessSpec& spec, const OutputHandler& on_output,
+                                      const CancelToken& cancel) {
+  ProcessSpec journaled = spec;
+  journaled.on_started = [this, &spec](const ProcessIdentity& identity) -> Result<void> {
+    if (spec.on_started) {
+      TRY(spec.on_started(identity));
+    }
+    return m_context.record_process(identity, spec.kill_grace);
+  };
+  return m_context.driver_launcher().run(journaled, on_output, cancel);
+}
+
+Result<void> InstanceContext::record_process(const ProcessIdentity& identity, std::chrono::milliseconds kill_grace) {
+  Value record = {{"type", "StepProcess"},         {"step", m_step_id},
+                  {"attempt", m_attempt},          {"pgid", identity.pgid},
+                  {"start_time", identity.start_time}, {"boot_id", identity.boot_id},
+                  {"host", identity.host},         {"kill_grace_ms", kill_grace.count()}};
+  if (m_compensation) {
+    record["compensation"] = true;
+  }
+  {
+    std::lock_guard lock(m_driver.mutex);
+    TRY(m_driver.emit(std::move(record)));
+  }
+  // Synced before the command runs (the shim waits for it): a side effect
+  // the journal cannot point to would happen twice after a crash.
+  return m_driver.journal->sync();
+}
 std::string InstanceContext::mask(std::string_view text) const { return m_driver.masker.mask(text); }
 bool InstanceContext::dry_run() const { return m_driver.state.dry_run; }
 

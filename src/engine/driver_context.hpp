@@ -9,6 +9,20 @@
 
 namespace automata::engine {
 
+class InstanceContext;
+
+// The launcher a step sees: the driver's, with each process group it starts
+// journaled (StepProcess, synced) before the command runs, so that a resume
+// after a crash can find and stop it (orphans.hpp).
+class JournaledLauncher final : public ProcessLauncher {
+ public:
+  explicit JournaledLauncher(InstanceContext& context) : m_context(context) {}
+  ProcessOutcome run(const ProcessSpec& spec, const OutputHandler& on_output, const CancelToken& cancel) override;
+
+ private:
+  InstanceContext& m_context;
+};
+
 class InstanceContext final : public StepContext {
  public:
   InstanceContext(Driver::Impl& driver, Instance& instance);
@@ -44,6 +58,9 @@ class InstanceContext final : public StepContext {
   void add_llm_usage(const std::string& model, std::int64_t prompt_tokens, std::int64_t completion_tokens) override;
   // The tokens add_llm_usage collected: {model, prompt_tokens, completion_tokens}, or null.
   Value llm_usage() const;
+  // Journals a process group of this attempt (StepProcess) and syncs it.
+  Result<void> record_process(const ProcessIdentity& identity, std::chrono::milliseconds kill_grace);
+  ProcessLauncher& driver_launcher();
 
  private:
   void emit_line(OutputStream stream, std::string_view line);
@@ -71,6 +88,7 @@ class InstanceContext final : public StepContext {
   std::string m_partial[2];
   std::string m_stdout_tail;
   bool m_keep_stdout = false;
+  JournaledLauncher m_launcher{*this};
 };
 
 }  // namespace automata::engine

@@ -10,12 +10,15 @@
 // stragglers is sent, before waitpid.
 #include "engine/process.hpp"
 
+#include "engine/proc_stat.hpp"
+#include "engine/step_shim.hpp"
 #include "engine/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -24,6 +27,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <mutex>
 #include <algorithm>
 #include <system_error>
@@ -174,6 +178,42 @@ struct SpawnAttr {
   SpawnAttr& operator=(const SpawnAttr&) = delete;
 };
 
+// Returns 0 or an errno value: the command posix_spawnp would run.
+int resolve_executable(const std::string& name, const std::filesystem::path& cwd, std::string& found) {
+  if (name.find('/') != std::string::npos) {
+    found = name;  // resolved by exec, relative to the child's directory
+    return 0;
+  }
+  const char* path_env = std::getenv("PATH");
+  const std::string_view path = path_env != nullptr ? path_env : "/bin:/usr/bin";
+  int error = ENOENT;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find(':', start);
+    if (end == std::string_view::npos) {
+      end = path.size();
+    }
+    std::filesystem::path dir(std::string(path.substr(start, end - start)));
+    start = end + 1;
+    if (dir.empty()) {
+      dir = ".";
+    }
+    const std::filesystem::path candidate = dir / name;
+    const std::filesystem::path checked = candidate.is_relative() && !cwd.empty() ? cwd / candidate : candidate;
+    struct stat info {};
+    if (::stat(checked.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+      continue;
+    }
+    if (::access(checked.c_str(), X_OK) != 0) {
+      error = EACCES;
+      continue;
+    }
+    found = candidate.string();
+    return 0;
+  }
+  return error;
+}
+
 // Returns 0 or an errno value; on success pid is the child, leader of its own group.
 int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
   SpawnFileActions actions;
@@ -238,6 +278,46 @@ int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
 
   // glibc's posix_spawnp reports exec and chdir failures of the child here.
   return ::posix_spawnp(&pid, argv[0], &actions.value, &attr.value, argv.data(), envp.data());
+}
+
+// Forks the step shim (step_shim.hpp): everything it needs is prepared
+// here, since after fork() the child makes system calls only. Returns 0 or
+// an errno value; a failure inside the child is reported after "go".
+int fork_shim(const ProcessSpec& spec, const std::string& executable, int out_fd, int err_fd, int control_fd,
+              pid_t& pid) {
+  std::vector<char*> argv;
+  argv.reserve(spec.argv.size() + 1);
+  for (const auto& arg : spec.argv) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  envp.reserve(spec.env.size() + 1);
+  for (const auto& entry : spec.env) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  envp.push_back(nullptr);
+  const std::string cwd = spec.cwd.string();
+  ShimSetup setup;
+  setup.out_fd = out_fd;
+  setup.err_fd = err_fd;
+  setup.control_fd = control_fd;
+  setup.cwd = cwd.empty() ? nullptr : cwd.c_str();
+  setup.executable = executable.c_str();
+  setup.argv = argv.data();
+  setup.envp = envp.data();
+  setup.grace_ms = static_cast<int>(std::min<std::int64_t>(spec.kill_grace.count(), 24 * 3600 * 1000));
+  pid = ::fork();
+  if (pid < 0) {
+    return errno;
+  }
+  if (pid == 0) {
+    become_step_shim(setup);
+  }
+  // Also here, so the group exists before we signal it (EACCES/ESRCH: the
+  // child did it already, or is gone, which the poll loop sees).
+  ::setpgid(pid, pid);
+  return 0;
 }
 
 // 0 if the directory can be entered, else the errno a chdir would give.
@@ -362,16 +442,55 @@ ProcessOutcome PosixProcessLauncher::run(const ProcessSpec& spec, const OutputHa
   if (int err = make_pipe(err_read, err_write); err != 0) {
     return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
   }
+  // Under a shim: our end of its control socket. It stays open while we
+  // supervise; its closing, however this process dies, stops the step.
+  Fd control;
   pid_t pid = -1;
-  if (int err = spawn_child(spec, out_write.get(), err_write.get(), pid); err != 0) {
+  if (m_supervision == Supervision::shim) {
+    std::string executable;
+    if (int err = resolve_executable(program, spec.cwd, executable); err != 0) {
+      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
+    }
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(errno)));
+    }
+    control = Fd(fds[0]);
+    const Fd shim_end(fds[1]);
+    if (int err = fork_shim(spec, executable, out_write.get(), err_write.get(), shim_end.get(), pid); err != 0) {
+      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
+    }
+  } else if (int err = spawn_child(spec, out_write.get(), err_write.get(), pid); err != 0) {
     return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(err)));
   }
-  const auto started = Clock::now();
   // Our write ends must go, or the pipes never reach EOF.
   out_write.reset();
   err_write.reset();
 
   Child child(pid);
+  if (spec.on_started) {
+    if (auto recorded = spec.on_started(identify_process(pid)); !recorded.ok()) {
+      return cannot_start(fmt::format("cannot start '{}': {}", program, recorded.error().message));
+    }
+  }
+  if (control.valid()) {
+    // "go", then the shim's word on the exec: 0, or its errno.
+    const char go = 'g';
+    int exec_error = 0;
+    ssize_t n = -1;
+    while ((n = ::send(control.get(), &go, 1, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    if (n == 1) {
+      while ((n = ::read(control.get(), &exec_error, sizeof(exec_error))) < 0 && errno == EINTR) {
+      }
+    }
+    if (n == sizeof(exec_error) && exec_error != 0) {
+      child.reap();
+      return cannot_start(fmt::format("cannot start '{}': {}", program, errno_text(exec_error)));
+    }
+    // Anything else: the shim died (killed with its group); the loop sees it end.
+  }
+  const auto started = Clock::now();
   Fd pidfd = open_pidfd(pid);
   const auto buffer = std::make_unique_for_overwrite<char[]>(k_read_size);
 

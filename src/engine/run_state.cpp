@@ -54,6 +54,7 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
   if (type == "StepStarted") {
     StepState& s = step(str(record, "step"));
     s.status = "running";
+    s.processes.clear();
     s.attempt = record.value("attempt", s.attempt);
     if (s.first_started.empty()) {
       s.first_started = ts;
@@ -63,6 +64,7 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
     StepState& s = step(id);
     s.status = "succeeded";
     s.attempt = record.value("attempt", s.attempt);
+    s.processes.clear();
     if (const auto found = record.find("outputs"); found == record.end()) {
       s.outputs = Value::object();
     } else if (take_outputs) {
@@ -89,6 +91,7 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
     StepState& s = step(str(record, "step"));
     s.status = record.value("cancelled", false) ? "cancelled" : "failed";
     s.attempt = record.value("attempt", s.attempt);
+    s.processes.clear();
     s.error = str(record, "error");
     s.duration_ms = record.value("duration_ms", std::int64_t{0});
     s.exit_code = record.contains("exit_code") && record["exit_code"].is_number()
@@ -113,6 +116,17 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
     }
     const auto data = record.find("data");
     s.checkpoints.push_back(data == record.end() ? Value() : *data);
+  } else if (type == "StepProcess") {
+    StepState& s = step(str(record, "step"));
+    RecordedProcess process;
+    process.attempt = record.value("attempt", 0);
+    process.compensation = record.value("compensation", false);
+    process.identity.pgid = record.value("pgid", 0);
+    process.identity.start_time = record.value("start_time", std::uint64_t{0});
+    process.identity.boot_id = str(record, "boot_id");
+    process.identity.host = str(record, "host");
+    process.kill_grace_ms = record.value("kill_grace_ms", std::int64_t{0});
+    s.processes.push_back(std::move(process));
   } else if (type == "StepRetryScheduled") {
     step(str(record, "step")).status = "retrying";
   } else if (type == "StepSkipped") {
@@ -143,6 +157,9 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
       }
     }
   } else if (type == "CompensationCompleted" || type == "CompensationFailed") {
+    if (const auto found = steps.find(str(record, "step")); found != steps.end()) {
+      found->second.processes.clear();
+    }
     compensated.emplace(str(record, "step"));
   } else if (type == "RunStarted") {
     run_id = str(record, "run");
@@ -177,6 +194,9 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
       }
     }
     pause_requested = false;
+    for (auto& entry : steps) {
+      entry.second.processes.clear();
+    }
   } else if (type == "RunPaused") {
     status = "paused";
     paused_reason = str(record, "reason");

@@ -23,6 +23,14 @@ struct StringHash {
   std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
+// A StepProcess record: a process group an attempt started.
+struct RecordedProcess {
+  int attempt = 0;
+  bool compensation = false;
+  ProcessIdentity identity;
+  std::int64_t kill_grace_ms = 0;  // its SIGTERM -> SIGKILL grace
+};
+
 struct StepState {
   std::string status = "pending";  // pending running retrying succeeded failed skipped cancelled
   int attempt = 0;
@@ -41,6 +49,10 @@ struct StepState {
   bool completed_once = false;       // a StepCompleted was folded (completion_order holds it)
   int checkpoint_attempt = 0;        // the attempt `checkpoints` belong to
   std::vector<Value> checkpoints;    // StepCheckpoint data of that attempt, in order
+  // The process groups of the attempt (or compensation) that runs; cleared
+  // when it ends, and by RunResumed, which is written only once a resume has
+  // made sure none of them still runs (orphans.hpp).
+  std::vector<RecordedProcess> processes;
 };
 
 struct RunState {

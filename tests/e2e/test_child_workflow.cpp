@@ -60,8 +60,9 @@ TEST_CASE("a child workflow runs with a nested journal and its outputs reach the
   CHECK(read_file(child_dir / "workflow.yaml") == k_child);
   const auto child = Project::journal_at(child_dir);
   CHECK(trace(child) == std::vector<std::string>{"RunStarted", "StepScheduled greet", "StepStarted greet",
-                                                 "StepCompleted greet", "StepScheduled slow", "StepStarted slow",
-                                                 "StepCompleted slow", "RunCompleted"});
+                                                 "StepProcess greet", "StepCompleted greet", "StepScheduled slow",
+                                                 "StepStarted slow", "StepProcess slow", "StepCompleted slow",
+                                                 "RunCompleted"});
   CHECK(child.front()["inputs"] == Value{{"who", "world"}});
   CHECK(child.back()["outputs"] == Value{{"greeting", "hello world"}});
   // The parent's events: the child shows as one step with heartbeats.
@@ -103,7 +104,8 @@ TEST_CASE("a parent interrupted inside its child resumes the child where it stop
   const auto resumed_at = std::find(child.begin(), child.end(), "RunResumed");
   REQUIRE(resumed_at != child.end());
   CHECK(std::vector<std::string>(resumed_at, child.end()) ==
-        std::vector<std::string>{"RunResumed", "StepStarted slow", "StepCompleted slow", "RunCompleted"});
+        std::vector<std::string>{"RunResumed", "StepStarted slow", "StepProcess slow", "StepCompleted slow",
+                                 "RunCompleted"});
 }
 
 TEST_CASE("a failing child fails the parent step with the child's error") {

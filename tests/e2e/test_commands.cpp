@@ -282,7 +282,8 @@ TEST_CASE("cancel of a paused run drives it to its end: compensations, finally, 
   CHECK(cancelled.exit_code == 3);
   CHECK(trace(cancelled.json_lines()) ==
         std::vector<std::string>{"RunResumed", "SignalReceived cancel", "StepSkipped approve", "StepSkipped ship",
-                                 "StepScheduled tidy", "StepStarted tidy", "StepCompleted tidy", "RunCancelled"});
+                                 "StepScheduled tidy", "StepStarted tidy", "StepProcess tidy", "StepCompleted tidy",
+                                 "RunCancelled"});
   const auto status = p.run({"status", "ap", "--output", "json"}).json_lines();
   CHECK(status[0]["status"] == "cancelled");
   CHECK(status[0]["steps"]["prepare"]["status"] == "succeeded");
@@ -319,8 +320,9 @@ on_failure:
   const auto r = p.run({"--output", "json", "signal", "s", "rollback"});
   CHECK(r.exit_code == 1);
   CHECK(trace(r.json_lines()) == std::vector<std::string>{"RunResumed", "SignalReceived rollback", "StepSkipped approve",
-                                                          "CompensationStarted reserve", "CompensationCompleted reserve",
-                                                          "StepScheduled tell", "StepStarted tell",
+                                                          "CompensationStarted reserve", "StepProcess reserve",
+                                                          "CompensationCompleted reserve", "StepScheduled tell",
+                                                          "StepStarted tell", "StepProcess tell",
                                                           "StepCompleted tell", "RunFailed"});
   CHECK(read_file(p.dir() / "released.txt") == "released\n");
   CHECK(read_file(p.dir() / "told.txt") == "told\n");

@@ -35,8 +35,9 @@ TEST_CASE("resume of a failed run re-runs only what did not succeed, then says t
   const auto resumed = p.run({"--output", "json", "resume", id});
   CHECK(resumed.exit_code == 0);
   // c was skipped (not new): it is started, not scheduled again.
-  CHECK(trace(resumed.json_lines()) == std::vector<std::string>{"RunResumed", "StepStarted b", "StepCompleted b",
-                                                                "StepStarted c", "StepCompleted c", "RunCompleted"});
+  CHECK(trace(resumed.json_lines()) == std::vector<std::string>{"RunResumed", "StepStarted b", "StepProcess b",
+                                                                "StepCompleted b", "StepStarted c", "StepProcess c",
+                                                                "StepCompleted c", "RunCompleted"});
   CHECK(resumed.json_lines()[1]["attempt"] == 2);
   CHECK(runs_of(p, "a") == 1);
   CHECK(runs_of(p, "b") == 2);
@@ -209,9 +210,7 @@ steps:
   // Everything at once, as a power loss would: the driver and its steps.
   ::kill(driver->pid(), SIGKILL);
   CHECK(driver->wait() == 128 + SIGKILL);
-  // The step's own process group outlives its driver; end it too.
-  REQUIRE(eventually([&] { return !read_file(p.dir() / "slow.pid").empty(); }));
-  ::killpg(std::stoi(read_file(p.dir() / "slow.pid")), SIGKILL);
+  // The step's process group dies with its driver (docs/processes.md; test_orphans.cpp).
   const auto status = p.run({"status", id, "--output", "json"}).json_lines();
   REQUIRE(status.size() == 1);
   CHECK(status[0]["status"] == "interrupted");
@@ -225,8 +224,9 @@ steps:
   CHECK(listed[0]["run"] == id);
   const auto resumed = p.run({"--output", "json", "resume", id});
   CHECK(resumed.exit_code == 0);
-  CHECK(trace(resumed.json_lines()) == std::vector<std::string>{"RunResumed", "StepStarted slow", "StepCompleted slow",
-                                                                "StepScheduled last", "StepStarted last",
+  CHECK(trace(resumed.json_lines()) == std::vector<std::string>{"RunResumed", "StepStarted slow", "StepProcess slow",
+                                                                "StepCompleted slow", "StepScheduled last",
+                                                                "StepStarted last", "StepProcess last",
                                                                 "StepCompleted last", "RunCompleted"});
   // The attempt that was cut off runs again under the same number.
   CHECK(resumed.json_lines()[1]["attempt"] == 1);

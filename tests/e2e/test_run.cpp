@@ -106,16 +106,17 @@ TEST_CASE("run --output json: the journal records on stdout and nothing else") {
   const auto records = r.json_lines();
   CHECK(records.size() == lines.size());
   CHECK(trace(records) == std::vector<std::string>{"RunStarted", "StepScheduled ok", "StepStarted ok",
-                                                   "StepCompleted ok", "StepScheduled broken", "StepStarted broken",
-                                                   "StepFailed broken", "RunFailed"});
+                                                   "StepProcess ok", "StepCompleted ok", "StepScheduled broken",
+                                                   "StepStarted broken", "StepProcess broken", "StepFailed broken",
+                                                   "RunFailed"});
   for (std::size_t i = 0; i < records.size(); ++i) {
     CHECK(records[i]["seq"] == i + 1);
     CHECK(records[i]["ts"].is_string());
   }
   CHECK(records[0]["workflow"] == "chain");
   CHECK(records[0]["run"] == p.only_run());
-  CHECK(records[6]["exit_code"] == 3);
-  CHECK(records[7]["error"] == "step 'broken' failed: exit code 3");
+  CHECK(records[8]["exit_code"] == 3);
+  CHECK(records[9]["error"] == "step 'broken' failed: exit code 3");
   // The same records as the journal, in the same order.
   const auto journal = p.journal(p.only_run());
   CHECK(types(journal) == types(records));

@@ -183,8 +183,9 @@ finally:
   REQUIRE(signal != full.end());
   CHECK(std::vector<std::string>(signal, full.end()) ==
         std::vector<std::string>{"SignalReceived cancel", "StepFailed work", "StepSkipped never",
-                                 "CompensationStarted setup", "CompensationCompleted setup", "StepScheduled tidy",
-                                 "StepStarted tidy", "StepCompleted tidy", "RunCancelled"});
+                                 "CompensationStarted setup", "StepProcess setup", "CompensationCompleted setup",
+                                 "StepScheduled tidy", "StepStarted tidy", "StepProcess tidy", "StepCompleted tidy",
+                                 "RunCancelled"});
   CHECK(read_file(p.dir() / "undone.txt") == "undone\n");
   CHECK(read_file(p.dir() / "tidy.txt") == "tidy\n");
   CHECK_FALSE(std::filesystem::exists(p.dir() / "never.txt"));

@@ -303,4 +303,61 @@ TEST_SUITE("run_state") {
           R"({"run":"","workflow":"","status":"running","started":"","finished":null,"steps":{},"outputs":{},)"
           R"("tokens":{"prompt":0,"completion":0,"calls":0}})");
   }
+
+  TEST_CASE("StepProcess: kept while its attempt runs, cleared when it ends and by RunResumed") {
+    const Value deploy_process = {{"step", "deploy"},       {"attempt", 1},         {"pgid", 4242},
+                                  {"start_time", 987654},   {"boot_id", "b-1"},      {"host", "ci-7"},
+                                  {"kill_grace_ms", 3000}};
+    Records r;
+    r.add("RunStarted", started())
+        .add("StepStarted", {{"step", "deploy"}, {"attempt", 1}, {"worker", "local:42"}})
+        .add("StepProcess", deploy_process)
+        .add("StepStarted", {{"step", "build"}, {"attempt", 1}, {"worker", "local:42"}})
+        .add("StepProcess", {{"step", "build"}, {"attempt", 1}, {"pgid", 4300}, {"start_time", 5}, {"boot_id", "b-1"},
+                             {"host", "ci-7"}, {"kill_grace_ms", 3000}})
+        .add("StepCompleted", {{"step", "build"}, {"attempt", 1}, {"outputs", Value::object()}, {"duration_ms", 3}});
+    RunState state = r.fold();
+    REQUIRE(state.steps.at("deploy").processes.size() == 1);
+    const RecordedProcess& process = state.steps.at("deploy").processes.front();
+    CHECK(process.attempt == 1);
+    CHECK_FALSE(process.compensation);
+    CHECK(process.identity.pgid == 4242);
+    CHECK(process.identity.start_time == 987654);
+    CHECK(process.identity.boot_id == "b-1");
+    CHECK(process.identity.host == "ci-7");
+    CHECK(process.kill_grace_ms == 3000);
+    CHECK(state.steps.at("build").processes.empty());
+    // Not a step state of its own: status shows the step running, as before.
+    CHECK(state.to_json(true)["steps"]["deploy"]["status"] == "running");
+    CHECK(state.to_json(true)["steps"]["deploy"]["attempts"] == 1);
+
+    // A resume writes RunResumed once none of them runs any more.
+    r.add("RunInterrupted", {{"reason", "stopped"}})
+        .add("RunResumed", {{"by", "resume"}, {"use_current", false}, {"source_hash", "aaaa"}})
+        .add("StepProcessEnded", {{"step", "deploy"}, {"attempt", 1}, {"pgid", 4242}, {"ended", "stopped"}});
+    state = r.fold();
+    CHECK(state.steps.at("deploy").processes.empty());
+    CHECK(state.steps.at("deploy").status == "running");
+
+    // The re-run's process is kept until it fails; a compensation's until it ends.
+    r.add("StepStarted", {{"step", "deploy"}, {"attempt", 1}, {"worker", "local:43"}}).add("StepProcess", deploy_process);
+    CHECK(r.fold().steps.at("deploy").processes.size() == 1);
+    r.add("StepFailed", {{"step", "deploy"}, {"attempt", 1}, {"error", "exit code 1"}, {"exit_code", 1},
+                         {"retryable", false}, {"duration_ms", 1}});
+    CHECK(r.fold().steps.at("deploy").processes.empty());
+    r.add("CompensationStarted", {{"step", "build"}});
+    r.add("StepProcess", Value{{"step", "build"}, {"attempt", 1}, {"compensation", true}, {"pgid", 9}, {"start_time", 1},
+                               {"boot_id", "b-1"}, {"host", "ci-7"}, {"kill_grace_ms", 3000}});
+    REQUIRE(r.fold().steps.at("build").processes.size() == 1);
+    CHECK(r.fold().steps.at("build").processes.front().compensation);
+    r.add("CompensationCompleted", {{"step", "build"}, {"duration_ms", 2}});
+    CHECK(r.fold().steps.at("build").processes.empty());
+  }
+
+  TEST_CASE("a journal written before StepProcess existed folds as before: no processes") {
+    const RunState state = happy_run().fold();
+    for (const auto& [id, step] : state.steps) {
+      CHECK_MESSAGE(step.processes.empty(), id);
+    }
+  }
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include <doctest/doctest.h>
+
 #include "engine/process.hpp"
 
 extern char** environ;
@@ -54,7 +56,9 @@ Outcome run_automata(const std::vector<std::string>& args, const Invoke& how) {
   spec.timeout = how.timeout;
   spec.kill_grace = std::chrono::milliseconds(2000);
   Outcome outcome;
-  engine::PosixProcessLauncher launcher;
+  // Under a shim: a suite killed mid-test takes the
+  // automata it started (and, through their own shims, its steps) with it.
+  engine::PosixProcessLauncher launcher(engine::Supervision::shim);
   engine::CancelToken never;
   const auto result = launcher.run(
       spec,
@@ -63,6 +67,11 @@ Outcome run_automata(const std::vector<std::string>& args, const Invoke& how) {
       },
       never);
   outcome.exit_code = result.timed_out ? -124 : result.exit_code;
+  if (!result.spawn_error.empty()) {
+    // Else a test sees only exit code 127 and no output.
+    outcome.err += "[test] " + result.spawn_error + "\n";
+    FAIL_CHECK("the automata binary did not start: " << result.spawn_error);
+  }
   return outcome;
 }
 

@@ -209,26 +209,41 @@ gs_env_get() {
 
 # gs_start_watchdog STATE SERVER_PID: a detached loop that runs stop.sh STATE
 # when the watched process (GIT_SERVERS_WATCH_PID, default: the caller of the
-# start script) is gone, or after GIT_SERVERS_TTL seconds (default 3600, 0 =
-# no limit). It exits by itself once the server is gone. Prints its pid.
+# start script) is gone, when the lifeline (GIT_SERVERS_LIFELINE_FD: the read
+# end of a pipe whose write end only the test process holds) reaches
+# end-of-file, or after GIT_SERVERS_TTL seconds (default 3600, 0 = no limit).
+# The lifeline ends the moment its holder dies, however it dies, without
+# polling pids that may be reused. It exits by itself once the server is
+# gone. Prints its pid.
 gs_start_watchdog() {
-  local state=$1 server=$2 here watch ttl
+  local state=$1 server=$2 here watch ttl lifeline
   here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
   watch=${GIT_SERVERS_WATCH_PID-$PPID}
   ttl=${GIT_SERVERS_TTL:-3600}
-  [ "$watch" = 0 ] && [ "$ttl" = 0 ] && { printf '0\n'; return 0; }
+  lifeline=${GIT_SERVERS_LIFELINE_FD:-}
+  case $lifeline in
+    '' | *[!0-9]*) lifeline= ;;
+    *) { : <&"$lifeline"; } 2>/dev/null || { gs_note "GIT_SERVERS_LIFELINE_FD=$lifeline is not open: ignored"; lifeline=; } ;;
+  esac
+  [ "$watch" = 0 ] && [ "$ttl" = 0 ] && [ -z "$lifeline" ] && { printf '0\n'; return 0; }
   # shellcheck disable=SC2016 # expanded by the inner bash
   setsid bash -c '
     source "$1/lib.sh"
-    state=$2 server=$3 watch=$4 ttl=$5
+    state=$2 server=$3 watch=$4 ttl=$5 lifeline=$6
     while gs_alive "$server"; do
       if [ "$watch" != 0 ] && ! gs_alive "$watch"; then break; fi
       if [ "$ttl" != 0 ] && [ "$SECONDS" -ge "$ttl" ]; then break; fi
-      sleep 0.5
+      if [ -n "$lifeline" ]; then
+        # 1: end-of-file, the holder of the write end is gone (0: a byte, the same).
+        read -r -t 0.5 -u "$lifeline" _
+        [ $? -gt 128 ] || break
+      else
+        sleep 0.5
+      fi
     done
     gs_alive "$server" && exec bash "$1/stop.sh" "$state"
     exit 0
-  ' git-servers-watchdog "$here" "$state" "$server" "$watch" "$ttl" \
+  ' git-servers-watchdog "$here" "$state" "$server" "$watch" "$ttl" "$lifeline" \
     </dev/null >>"$state/watchdog.log" 2>&1 &
   printf '%s\n' "$!"
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "support/lifeline.hpp"
 #include "tools/git/git_fixture.hpp"
 
 namespace automata::test::git {
@@ -16,9 +17,11 @@ class GitServer {
  public:
   // script: "start-sshd.sh" or "start-https.sh"; state: a directory of its own.
   GitServer(const std::string& script, std::filesystem::path state) : m_state(std::move(state)) {
-    // The script's watchdog watches this process, not popen's short-lived shell.
-    const auto started = sh("GIT_SERVERS_WATCH_PID=" + std::to_string(::getpid()) + " " + quoted(scripts() / script) +
-                            " " + quoted(m_state));
+    // The script's watchdog holds our lifeline (and watches this process, not
+    // the short-lived shell): the server dies with this process, even by SIGKILL.
+    const auto started = run_with_lifeline("GIT_SERVERS_LIFELINE_FD=9 GIT_SERVERS_WATCH_PID=" +
+                                           std::to_string(::getpid()) + " " + quoted(scripts() / script) + " " +
+                                           quoted(m_state) + " 2>&1");
     m_start_output = started.out;
     std::ifstream env(m_state / "server.env");
     for (std::string line; std::getline(env, line);) {
@@ -40,10 +43,11 @@ class GitServer {
     return found == m_values.end() ? std::string() : found->second;
   }
 
- private:
   static std::filesystem::path scripts() {
     return (std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "support" / "git-servers").lexically_normal();
   }
+
+ private:
   std::filesystem::path m_state;
   std::map<std::string, std::string> m_values;
   std::string m_start_output;
