@@ -9,6 +9,7 @@
 #include "commands/drive.hpp"
 #include "commands/run_lookup.hpp"
 #include "engine/hash.hpp"
+#include "engine/resume_plan.hpp"
 #include "engine/suggest.hpp"
 #include "engine/workflow_checks.hpp"
 
@@ -30,31 +31,12 @@ std::string read_text(const std::filesystem::path& path, bool& ok) {
   return buffer.str();
 }
 
-// Which steps a resume keeps, re-runs, adds or drops.
+// Which steps a resume keeps, re-runs, adds or drops: the driver's own plan.
 int dry_run(Invocation& inv, const RunRef& run, const engine::RunState& state, const engine::Workflow& workflow,
             const std::optional<std::string>& from) {
-  const std::set<std::string> reset = from ? engine::downstream_of(workflow, *from) : std::set<std::string>();
-  auto base_of = [](const std::string& id) { return id.substr(0, id.find('[')); };
   Value plan = Value::object();
-  for (const auto& step : workflow.steps) {
-    bool any = false;
-    for (const auto& id : state.order) {
-      if (base_of(id) != step.id) {
-        continue;
-      }
-      any = true;
-      const auto& s = state.steps.at(id);
-      const bool keep = s.status == "succeeded" && reset.count(step.id) == 0 && state.compensated.count(id) == 0;
-      plan[id] = keep ? "reused" : "re-run";
-    }
-    if (!any) {
-      plan[step.id] = "new";
-    }
-  }
-  for (const auto& id : state.order) {
-    if (workflow.find_step(base_of(id)) == nullptr) {
-      plan[id] = "removed";
-    }
+  for (const auto& [id, action] : engine::resume_plan(state, workflow, from)) {
+    plan[id] = engine::resume_action_name(action);
   }
   if (inv.io->mode() == Mode::json) {
     inv.io->out(Value{{"run", run.id}, {"steps", plan}}.dump() + "\n");
@@ -62,7 +44,10 @@ int dry_run(Invocation& inv, const RunRef& run, const engine::RunState& state, c
   }
   std::string text = fmt::format("resume of run {} would:\n", run.id);
   for (const auto& [id, action] : plan.items()) {
-    text += fmt::format("  {:<8} {}\n", action.get<std::string>(), id);
+    const engine::StepDef* step = workflow.find_step(id.substr(0, id.find('[')));
+    const bool conditional = step != nullptr && step->phase == engine::Phase::on_failure && action != "reused";
+    text += fmt::format("  {:<8} {}{}\n", action.get<std::string>(), id,
+                        conditional ? "  (on_failure: runs only if the run fails)" : "");
   }
   text += "(dry run: nothing was changed)\n";
   inv.io->out(text);
