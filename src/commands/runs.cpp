@@ -31,8 +31,10 @@ int runs_command(Invocation& inv, const RunsOptions& options) {
     if (inv.io->mode() == Mode::json) {
       inv.io->out(item.dump() + "\n");
     } else {
-      text += fmt::format("{:<26} {:<12} {:<20} {}\n", item.value("run", summary.id), item.value("status", std::string()),
-                          item.value("workflow", std::string()), item.value("started", std::string()));
+      const std::string notes = item.value("dry_run", false) ? "  (dry run)" : "";
+      text += fmt::format("{:<26} {:<12} {:<20} {}{}\n", item.value("run", summary.id),
+                          item.value("status", std::string()), item.value("workflow", std::string()),
+                          item.value("started", std::string()), notes);
     }
   }
   if (inv.io->mode() != Mode::json) {

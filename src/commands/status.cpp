@@ -34,8 +34,9 @@ std::string seconds(std::int64_t ms) { return fmt::format("{:.1f}s", static_cast
 }  // namespace
 
 std::string format_status_text(const Value& status) {
-  std::string text = fmt::format("run {}  {}  {}\n", status.value("run", std::string()),
-                                 status.value("workflow", std::string()), status.value("status", std::string()));
+  std::string text = fmt::format("run {}  {}  {}{}\n", status.value("run", std::string()),
+                                 status.value("workflow", std::string()), status.value("status", std::string()),
+                                 status.value("dry_run", false) ? "  (dry run)" : "");
   text += fmt::format("  started  {}\n", status.value("started", std::string()));
   if (status.contains("finished") && status["finished"].is_string()) {
     text += fmt::format("  finished {}\n", status["finished"].get<std::string>());

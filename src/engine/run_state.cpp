@@ -198,6 +198,9 @@ Value RunState::to_json(bool with_steps) const {
   out["run"] = run_id;
   out["workflow"] = workflow;
   out["status"] = status;
+  if (dry_run) {
+    out["dry_run"] = true;
+  }
   out["started"] = started;
   out["finished"] = finished.empty() ? Value() : Value(finished);
   if (!error.empty()) {
