@@ -54,6 +54,23 @@ int dry_run(Invocation& inv, const RunRef& run, const engine::RunState& state, c
   return 0;
 }
 
+// A run that stopped because only `wait` steps were left, none of whose
+// signals has come since: a resume could only pause it again. Unless a wait
+// has a timeout (which resume must let expire), it says so and changes nothing.
+bool still_waiting(const engine::RunState& state, const engine::Workflow& workflow) {
+  if (state.status != "paused" || state.waiting_for.empty()) {
+    return false;
+  }
+  for (const auto& step : workflow.steps) {
+    if (step.uses == "wait" && step.with.contains("timeout") &&
+        std::find(state.waiting_for.begin(), state.waiting_for.end(), step.with.value("signal", std::string())) !=
+            state.waiting_for.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 int resume_command(Invocation& inv, const ResumeOptions& options) {
   auto run = find_run(inv, options.run);
   if (!run.ok()) {
@@ -109,6 +126,10 @@ int resume_command(Invocation& inv, const ResumeOptions& options) {
   }
   if (options.dry_run) {
     return dry_run(inv, run.value(), state, *workflow.value(), from);
+  }
+  if (!from && !options.use_current && still_waiting(state, *workflow.value())) {
+    inv.note(paused_note(run->id, state.waiting_for, state.paused_reason, true));
+    return exit_code_for(Errc::paused);
   }
   engine::OpenMode mode;
   mode.resume = true;

@@ -67,6 +67,7 @@ int detach_and_drive(Invocation& inv, const engine::NewRun& run, std::shared_ptr
     }
     inv.io->redirect(1);
     inv.global.output = "plain";
+    inv.detached = true;
     set_interrupt_target(nullptr);
     // fork() keeps only the calling thread: cli/'s signal thread is gone in
     // the child. The detached driver takes SIGINT/SIGTERM itself, so

@@ -318,9 +318,17 @@ void Driver::post_signal(const std::string& name, const Value& data) {
 Value Driver::live_status() {
   Impl& d = *m_impl;
   std::lock_guard lock(d.mutex);
-  Value status = d.state.to_json(true);
-  if (d.paused && status["status"] == "running") {
+  Value status = d.state.to_json(true, d.services.clock->wall_now());
+  // This process drives the run: a `resume` signal (or the awaited one)
+  // continues it here, no `automata resume` needed.
+  if (d.paused && (status["status"] == "running" || status["status"] == "paused")) {
     status["status"] = "paused";
+    status.erase("resume_command");
+    add_pause_fields(status, d.run_id, "paused by signal", {"resume"}, false);
+  } else if (!d.held_waiting_for.empty() && status["status"] == "running") {
+    status["status"] = "paused";
+    add_pause_fields(status, d.run_id, fmt::format("waiting for signal '{}'", fmt::join(d.held_waiting_for, "', '")),
+                     d.held_waiting_for, false);
   }
   status["live"] = true;
   return status;

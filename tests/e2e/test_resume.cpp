@@ -222,6 +222,69 @@ finally:
   CHECK(runs_of(p, "report") == 2);
 }
 
+TEST_CASE("rolled-back steps show as compensated (a failed compensation as such) in status, runs and the output") {
+  Project p;
+  p.write("undo.yaml", R"(version: 1
+name: undo
+steps:
+  book:
+    run: "echo booked"
+    compensate: { run: "echo unbooked" }
+  charge:
+    needs: [book]
+    run: "echo charged"
+    compensate: { run: "echo cannot refund; exit 3" }
+  ship: { needs: [charge], run: "exit 1" }
+)");
+  const auto run = p.run({"--output", "plain", "run", "undo.yaml", "--run-id", "u"});
+  REQUIRE(run.exit_code == 1);
+  const auto status = p.run({"status", "u", "--output", "json"}).json_lines().at(0);
+  CHECK(status["steps"]["book"]["status"] == "compensated");
+  CHECK(status["steps"]["charge"]["status"] == "compensation_failed");
+  CHECK(status["steps"]["charge"]["compensation_error"] == "exit code 3");
+  CHECK(status["steps"]["ship"]["status"] == "failed");
+  CHECK(status["compensated"] == Value::array({"book"}));
+  CHECK(status["compensation_failed"] == Value::array({"charge"}));
+  const auto text = lines_of(p.run({"status", "u"}).out);
+  auto line_of = [&](const std::string& prefix) {
+    const auto it = std::find_if(text.begin(), text.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
+    return it == text.end() ? std::string() : *it;
+  };
+  CHECK(line_of("  ↶ book    compensated").size() > 0);
+  CHECK(line_of("  ✗ charge  compensation_failed").find("compensation: exit code 3") != std::string::npos);
+  const auto runs = p.run({"runs"}).out;
+  CHECK(runs.find("  compensated: book  compensation failed: charge\n") != std::string::npos);
+  const auto listed = p.run({"runs", "--output", "json"}).json_lines().at(0);
+  CHECK(listed["compensated"] == Value::array({"book"}));
+  // The run's history, replayed by `logs`, ends with the steps as they ended.
+  const auto junit = p.dir() / "junit.xml";
+  REQUIRE(p.run({"--junit", junit.string(), "--output", "json", "resume", "u"}).exit_code == 1);
+  const auto xml = read_file(junit);
+  CHECK(xml.find(R"(<testcase classname="undo" name="book")") != std::string::npos);
+  CHECK(xml.find(R"(<skipped message="compensated"/>)") != std::string::npos);
+  CHECK(xml.find(R"(<failure message="compensation failed: exit code 3" type="compensation">)") != std::string::npos);
+}
+
+TEST_CASE("after a resume, status gives the running time (the drives) and the time since the first start") {
+  Project p;
+  p.write("diamond.yaml", k_diamond);
+  REQUIRE(p.run({"run", "diamond.yaml", "--run-id", "t"}).exit_code == 1);
+  std::this_thread::sleep_for(700ms);
+  p.write("fixed", "");
+  REQUIRE(p.run({"resume", "t"}).exit_code == 0);
+  const auto status = p.run({"status", "t", "--output", "json"}).json_lines().at(0);
+  const auto running = status["duration_ms"].get<std::int64_t>();
+  const auto elapsed = status["elapsed_ms"].get<std::int64_t>();
+  CHECK(elapsed >= 700);
+  CHECK(running <= elapsed - 650);
+  const Value end = p.journal("t").back();
+  CHECK(end["type"] == "RunCompleted");
+  CHECK(std::abs(end["duration_ms"].get<std::int64_t>() - running) <= 5);
+  CHECK(std::abs(end["elapsed_ms"].get<std::int64_t>() - elapsed) <= 5);
+  CHECK(lines_of(p.run({"status", "t"}).out).at(3) ==
+        fmt::format("  time     {:.1f}s running, {:.1f}s since the first start", running / 1000.0, elapsed / 1000.0));
+}
+
 TEST_CASE("resume refuses a changed workflow file; --use-current continues with it") {
   Project p;
   p.write("diamond.yaml", k_diamond);
