@@ -87,6 +87,8 @@ std::string step_result(const StepReport& step) {
     case StepState::succeeded: result = "✓ succeeded"; break;
     case StepState::failed: result = "✗ failed"; break;
     case StepState::skipped: result = "⊘ skipped"; break;
+    case StepState::compensated: result = "↶ compensated"; break;
+    case StepState::compensation_failed: result = "✗ compensation failed"; break;
     case StepState::retrying: result = "↻ waiting to retry"; break;
     case StepState::scheduled:
     case StepState::running: result = "unfinished"; break;
@@ -94,7 +96,9 @@ std::string step_result(const StepReport& step) {
   if (!details.empty()) {
     result += fmt::format(" ({})", fmt::join(details, ", "));
   }
-  if (step.state == StepState::failed && !step.error.empty()) {
+  if (step.state == StepState::compensation_failed && !step.compensation_error.empty()) {
+    result += ": " + first_line(step.compensation_error);
+  } else if (step.state == StepState::failed && !step.error.empty()) {
     result += ": " + first_line(step.error);
   } else if (step.state == StepState::skipped && !step.reason.empty()) {
     result += ": " + first_line(step.reason);
@@ -195,11 +199,28 @@ void RunReport::apply(const Value& record) {
   if (const auto ending = k_run_endings.find(type); ending != k_run_endings.end()) {
     m_status = std::string(ending->second);
     m_duration_ms = field_int(record, "duration_ms");
-    m_error = field_text(record, type == "RunInterrupted" ? "reason" : "error");
+    const bool has_reason = type == "RunInterrupted" || type == "RunPaused";
+    m_error = field_text(record, has_reason ? "reason" : "error");
+    m_waiting_for.clear();
+    if (const auto waits = record.find("waiting_for"); waits != record.end() && waits->is_array()) {
+      for (const auto& wait : *waits) {
+        if (wait.is_object()) {
+          m_waiting_for.emplace_back(field_text(wait, "signal"), field_text(wait, "command"));
+        }
+      }
+    }
+    m_resume_command = field_text(record, "resume_command");
     return;
   }
 
   const std::string id = field_text(record, "step");
+  if (!id.empty() && (type == "CompensationCompleted" || type == "CompensationFailed")) {
+    StepReport& s = step(id);
+    const bool failed = type == "CompensationFailed";
+    s.state = failed ? StepState::compensation_failed : StepState::compensated;
+    s.compensation_error = failed ? field_text(record, "error") : std::string();
+    return;
+  }
   if (id.empty() || type.rfind("Step", 0) != 0 || type == "StepHeartbeat") {
     return;
   }
@@ -240,6 +261,8 @@ std::string_view step_symbol(StepState state) {
     case StepState::succeeded: return "✓";
     case StepState::failed: return "✗";
     case StepState::skipped: return "⊘";
+    case StepState::compensated: return "↶";
+    case StepState::compensation_failed: return "✗";
     case StepState::retrying: return "↻";
     case StepState::scheduled:
     case StepState::running: break;
@@ -264,6 +287,11 @@ std::string step_outcome(const StepReport& step) {
     case StepState::skipped:
       return step.reason.empty() ? step.display() + " skipped"
                                  : fmt::format("{} skipped ({})", step.display(), first_line(step.reason));
+    case StepState::compensated: return fmt::format("{} compensated {}", step.display(), duration);
+    case StepState::compensation_failed:
+      return step.compensation_error.empty()
+                 ? step.display() + " compensation failed"
+                 : fmt::format("{} compensation failed · {}", step.display(), first_line(step.compensation_error));
     case StepState::retrying: return step.display() + " waiting to retry";
     case StepState::scheduled: return step.display() + " scheduled";
     case StepState::running: return step.display() + " running";
@@ -295,7 +323,18 @@ Outcome run_outcome(const RunReport& report, std::int64_t elapsed_ms) {
     return {"⊘", fmt::format("{} cancelled after {}", workflow, duration)};
   }
   if (status == "paused") {
-    return {"⏸", fmt::format("{} paused after {}{}", workflow, duration, resume)};
+    if (report.waiting_for().empty()) {
+      return {"⏸", fmt::format("{} paused after {}{}", workflow, duration, resume)};
+    }
+    std::vector<std::string> names;
+    std::vector<std::string> commands;
+    for (const auto& [signal, command] : report.waiting_for()) {
+      names.push_back("'" + signal + "'");
+      commands.push_back(command);
+    }
+    const std::string then = report.resume_command().empty() ? std::string() : ", then: " + report.resume_command();
+    return {"⏸", fmt::format("{} paused after {}: waiting for signal {} · send it with: {}{}", workflow, duration,
+                             fmt::join(names, ", "), fmt::join(commands, " or "), then)};
   }
   if (status == "interrupted") {
     const std::string why = report.error().empty() ? std::string() : " (" + first_line(report.error()) + ")";
@@ -312,8 +351,8 @@ std::string junit_xml(const RunReport& report, const StepLog& step_log) {
   std::size_t skipped = 0;
   std::int64_t steps_ms = 0;
   for (const auto& step : report.steps()) {
-    failures += step.state == StepState::failed ? 1 : 0;
-    skipped += step.state == StepState::skipped ? 1 : 0;
+    failures += step.state == StepState::failed || step.state == StepState::compensation_failed ? 1 : 0;
+    skipped += step.state == StepState::skipped || step.state == StepState::compensated ? 1 : 0;
     errors += step.finished() ? 0 : 1;
     steps_ms += step.state == StepState::skipped ? 0 : step.duration_ms;
   }
@@ -336,6 +375,13 @@ std::string junit_xml(const RunReport& report, const StepLog& step_log) {
       }
       body += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(message),
                           exit.empty() ? "failure" : exit, escape(text, false));
+    } else if (step.state == StepState::compensation_failed) {
+      const std::string message = "compensation failed: " + first_line(step.compensation_error);
+      body += fmt::format("      <failure message=\"{}\" type=\"compensation\">{}</failure>\n", xml_escape(message),
+                          escape(step.compensation_error, false));
+    } else if (step.state == StepState::compensated) {
+      // It succeeded and was then undone: not a pass the run kept.
+      body += "      <skipped message=\"compensated\"/>\n";
     } else if (step.state == StepState::skipped) {
       body += step.reason.empty() ? std::string("      <skipped/>\n")
                                   : fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(step.reason));
@@ -379,7 +425,8 @@ std::string summary_markdown(const RunReport& report) {
                                markdown_cell(outcome.text));
   md += "| step | result | duration |\n| --- | --- | --- |\n";
   for (const auto& step : report.steps()) {
-    const bool timed = step.state == StepState::succeeded || step.state == StepState::failed;
+    const bool timed = step.state == StepState::succeeded || step.state == StepState::failed ||
+                       step.state == StepState::compensated || step.state == StepState::compensation_failed;
     md += fmt::format("| {} | {} | {} |\n", markdown_cell(step.display()), markdown_cell(step_result(step)),
                       timed ? format_duration(std::chrono::milliseconds(step.duration_ms)) : "");
   }

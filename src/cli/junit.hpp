@@ -21,7 +21,9 @@ namespace automata::cli {
 std::string field_text(const Value& record, const char* key);
 std::optional<std::int64_t> field_int(const Value& record, const char* key);
 
-enum class StepState { scheduled, running, retrying, succeeded, failed, skipped };
+// compensated: succeeded, then undone by its compensation (the run failed or
+// was rolled back or cancelled); compensation_failed: that compensation failed.
+enum class StepState { scheduled, running, retrying, succeeded, failed, skipped, compensated, compensation_failed };
 
 // One step instance, as of its latest attempt.
 struct StepReport {
@@ -34,12 +36,14 @@ struct StepReport {
   std::optional<int> exit_code;
   std::string error;   // StepFailed
   std::string reason;  // StepSkipped
+  std::string compensation_error;  // CompensationFailed
 
   // The name a person reads: the display name (with the matrix suffix of the
   // id when the name lacks one), else the id.
   std::string display() const;
   bool finished() const {
-    return state == StepState::succeeded || state == StepState::failed || state == StepState::skipped;
+    return state == StepState::succeeded || state == StepState::failed || state == StepState::skipped ||
+           state == StepState::compensated || state == StepState::compensation_failed;
   }
 };
 
@@ -54,7 +58,11 @@ class RunReport {
   // "running", "succeeded", "failed", "cancelled", "paused" or "interrupted".
   const std::string& status() const { return m_status; }
   std::optional<std::int64_t> duration_ms() const { return m_duration_ms; }
-  const std::string& error() const { return m_error; }  // RunFailed error, RunInterrupted reason
+  const std::string& error() const { return m_error; }  // RunFailed error, RunInterrupted and RunPaused reason
+  // RunPaused: each signal it waits for with the command that sends it, and
+  // the command that continues it after them.
+  const std::vector<std::pair<std::string, std::string>>& waiting_for() const { return m_waiting_for; }
+  const std::string& resume_command() const { return m_resume_command; }
   std::size_t planned() const { return m_planned; }     // RunStarted steps
   // Step instances in order of first appearance.
   const std::vector<StepReport>& steps() const { return m_steps; }
@@ -71,12 +79,15 @@ class RunReport {
   std::string m_status = "running";
   std::optional<std::int64_t> m_duration_ms;
   std::string m_error;
+  std::vector<std::pair<std::string, std::string>> m_waiting_for;
+  std::string m_resume_command;
   std::size_t m_planned = 0;
   std::vector<StepReport> m_steps;
   std::unordered_map<std::string, std::size_t> m_index;
 };
 
-// ✓ ✗ ⊘ for a finished step, ↻ for one waiting to retry, else empty.
+// ✓ ✗ ⊘ for a finished step (↶ compensated, ✗ its compensation failed), ↻
+// for one waiting to retry, else empty.
 std::string_view step_symbol(StepState state);
 // A step's line without its symbol: "build 1.2s", "test exit 2 · 0.4s · why"
 // (first line of the error), "deploy skipped (reason)".
@@ -100,7 +111,9 @@ std::string summary_markdown(const RunReport& report);
 
 // The final line of a run without its symbol: "ci succeeded in 3.4s
 // (3 steps)", "ci failed in 3.4s: why", "ci cancelled after 3.4s", "ci paused
-// after 3.4s · resume with: automata resume RUN". elapsed is used when the
+// after 3.4s · resume with: automata resume RUN", "ci paused after 3.4s:
+// waiting for signal 'approve' · send it with: automata signal RUN approve,
+// then: automata resume RUN". elapsed is used when the
 // terminal record carries no duration. symbol is one of ✓ ✗ ⊘ ⏸, or empty
 // while the run has not ended.
 struct Outcome {

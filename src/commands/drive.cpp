@@ -110,11 +110,27 @@ engine::EngineServices make_services(const Invocation& inv) {
 engine::DriveOptions make_drive_options(const Invocation& inv) {
   engine::DriveOptions options;
   options.jobs = inv.global.jobs;
+  options.hold_when_paused = inv.detached;
   options.durability = inv.global.durability == "strict" ? engine::Durability::strict : engine::Durability::grouped;
   for (const auto& [model, price] : inv.global.prices) {
     options.prices[model] = {price.prompt, price.completion};
   }
   return options;
+}
+
+std::string paused_note(const std::string& id, const std::vector<std::string>& waiting_for, const std::string& reason,
+                        bool still) {
+  if (waiting_for.empty()) {
+    return fmt::format("run {} is paused ({}); continue it with: automata resume {}", id, reason, id);
+  }
+  std::vector<std::string> names;
+  std::vector<std::string> commands;
+  for (const auto& name : waiting_for) {
+    names.push_back("'" + name + "'");
+    commands.push_back(fmt::format("automata signal {} {}", id, name));
+  }
+  return fmt::format("run {} is {}waiting for signal {}: send it with: {}, then: automata resume {}", id,
+                     still ? "still " : "", fmt::join(names, ", "), fmt::join(commands, " or "), id);
 }
 
 int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
@@ -184,7 +200,7 @@ int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
     case engine::RunEnd::paused:
       // tty and plain renderers end with the same hint on stdout.
       if (inv.io->mode() == Mode::json) {
-        inv.note(fmt::format("run {} is paused ({}); continue it with: automata resume {}", id, result->error, id));
+        inv.note(paused_note(id, result->waiting_for, result->error));
       }
       return 4;
     case engine::RunEnd::interrupted:

@@ -30,6 +30,12 @@ Result<std::optional<std::string>> chosen_run_id(const std::string& flag);
 engine::EngineServices make_services(const Invocation& inv);
 engine::DriveOptions make_drive_options(const Invocation& inv);
 
+// "run R is waiting for signal 'approve': send it with: automata signal R
+// approve, then: automata resume R" (or, waiting for none, paused for `reason`).
+// `still`: a resume found it so ("is still waiting").
+std::string paused_note(const std::string& id, const std::vector<std::string>& waiting_for, const std::string& reason,
+                        bool still = false);
+
 // Opens and drives a run with a renderer; prints the resume hint on Ctrl-C.
 int open_and_drive(Invocation& inv, const std::filesystem::path& run_dir,
                    std::shared_ptr<const engine::Workflow> workflow, engine::OpenMode mode,

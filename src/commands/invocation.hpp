@@ -68,6 +68,9 @@ struct Invocation {
   // Set by cli/: starts signal handling again in a forked, detached driver
   // (which has no terminal: SIGHUP is ignored there).
   std::function<void()> restart_signal_handling;
+  // This process is a detached run's driver: a paused run waits for signals
+  // in it rather than ending the process (DriveOptions::hold_when_paused).
+  bool detached = false;
 
   engine::RunStore store() const;
   const engine::StepKindRegistry& kinds() const;

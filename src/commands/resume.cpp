@@ -10,6 +10,7 @@
 #include "commands/drive.hpp"
 #include "commands/run_lookup.hpp"
 #include "engine/hash.hpp"
+#include "engine/resume_plan.hpp"
 #include "engine/suggest.hpp"
 #include "engine/workflow_checks.hpp"
 
@@ -32,31 +33,12 @@ std::string read_text(const std::filesystem::path& path, bool& ok) {
   return buffer.str();
 }
 
-// Which steps a resume keeps, re-runs, adds or drops.
+// Which steps a resume keeps, re-runs, adds or drops: the driver's own plan.
 int dry_run(Invocation& inv, const RunRef& run, const engine::RunState& state, const engine::Workflow& workflow,
             const std::optional<std::string>& from) {
-  const std::set<std::string> reset = from ? engine::downstream_of(workflow, *from) : std::set<std::string>();
-  auto base_of = [](const std::string& id) { return id.substr(0, id.find('[')); };
   Value plan = Value::object();
-  for (const auto& step : workflow.steps) {
-    bool any = false;
-    for (const auto& id : state.order) {
-      if (base_of(id) != step.id) {
-        continue;
-      }
-      any = true;
-      const auto& s = state.steps.at(id);
-      const bool keep = s.status == "succeeded" && reset.count(step.id) == 0 && state.compensated.count(id) == 0;
-      plan[id] = keep ? "reused" : "re-run";
-    }
-    if (!any) {
-      plan[step.id] = "new";
-    }
-  }
-  for (const auto& id : state.order) {
-    if (workflow.find_step(base_of(id)) == nullptr) {
-      plan[id] = "removed";
-    }
+  for (const auto& [id, action] : engine::resume_plan(state, workflow, from)) {
+    plan[id] = engine::resume_action_name(action);
   }
   if (inv.io->mode() == Mode::json) {
     inv.io->out(Value{{"run", run.id}, {"steps", plan}}.dump() + "\n");
@@ -64,11 +46,31 @@ int dry_run(Invocation& inv, const RunRef& run, const engine::RunState& state, c
   }
   std::string text = fmt::format("resume of run {} would:\n", run.id);
   for (const auto& [id, action] : plan.items()) {
-    text += fmt::format("  {:<8} {}\n", action.get<std::string>(), id);
+    const engine::StepDef* step = workflow.find_step(id.substr(0, id.find('[')));
+    const bool conditional = step != nullptr && step->phase == engine::Phase::on_failure && action != "reused";
+    text += fmt::format("  {:<8} {}{}\n", action.get<std::string>(), id,
+                        conditional ? "  (on_failure: runs only if the run fails)" : "");
   }
   text += "(dry run: nothing was changed)\n";
   inv.io->out(text);
   return 0;
+}
+
+// A run that stopped because only `wait` steps were left, none of whose
+// signals has come since: a resume could only pause it again. Unless a wait
+// has a timeout (which resume must let expire), it says so and changes nothing.
+bool still_waiting(const engine::RunState& state, const engine::Workflow& workflow) {
+  if (state.status != "paused" || state.waiting_for.empty()) {
+    return false;
+  }
+  for (const auto& step : workflow.steps) {
+    if (step.uses == "wait" && step.with.contains("timeout") &&
+        std::find(state.waiting_for.begin(), state.waiting_for.end(), step.with.value("signal", std::string())) !=
+            state.waiting_for.end()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 int resume_command(Invocation& inv, const ResumeOptions& options) {
@@ -143,6 +145,10 @@ int resume_command(Invocation& inv, const ResumeOptions& options) {
   }
   if (options.dry_run) {
     return dry_run(inv, run.value(), state, *workflow.value(), from);
+  }
+  if (!from && !options.use_current && still_waiting(state, *workflow.value())) {
+    inv.note(paused_note(run->id, state.waiting_for, state.paused_reason, true));
+    return exit_code_for(Errc::paused);
   }
   engine::OpenMode mode;
   mode.resume = true;

@@ -12,6 +12,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/drive.hpp"
+#include "commands/run_existing.hpp"
 #include "engine/inputs.hpp"
 #include "engine/run_state.hpp"
 
@@ -66,6 +67,7 @@ int detach_and_drive(Invocation& inv, const engine::NewRun& run, std::shared_ptr
     }
     inv.io->redirect(1);
     inv.global.output = "plain";
+    inv.detached = true;
     set_interrupt_target(nullptr);
     // fork() keeps only the calling thread: cli/'s signal thread is gone in
     // the child. The detached driver takes SIGINT/SIGTERM itself, so
@@ -127,43 +129,37 @@ int run_command(Invocation& inv, const RunOptions& options) {
   if (!run_id.ok()) {
     return inv.fail(run_id.error());
   }
-  if (run_id.value()) {
-    if (store.exists(options.run_id)) {
-      const auto dir = store.run_dir(options.run_id);
-      if (options.if_exists == "skip") {
-        auto contents = engine::load_journal(dir / "journal.jsonl", nullptr);
-        const std::string status = contents.ok() ? engine::fold_records(contents->records).status : "unknown";
-        inv.note(fmt::format("run {} exists ({}); skipped", options.run_id, status));
-        return exit_code_for_status(status);
-      }
-      if (options.if_exists == "resume") {
-        auto contents = engine::load_journal(dir / "journal.jsonl", nullptr);
-        if (!contents.ok()) {
-          return inv.fail(contents.error());
-        }
-        const engine::RunState state = engine::fold_records(contents->records);
-        if (state.status == "succeeded") {
-          inv.note(fmt::format("run {} has already succeeded", options.run_id));
-          return 0;
-        }
-        // Like `resume`: a run continues with the workflow it started with.
-        if (state.source_hash != workflow.value()->source_hash) {
-          return inv.fail(Error::usage(
-              fmt::format("{} has changed since run {} started", file, options.run_id),
-              fmt::format("resume with `automata resume {} --use-current` to continue with the new version, "
-                          "or restore the file",
-                          options.run_id)));
-        }
-        engine::OpenMode mode;
-        mode.resume = true;
-        mode.by = "run --if-exists resume";
-        return open_and_drive(inv, dir, workflow.value(), mode);
-      }
+  const engine::Masker masker = engine::masker_for(*workflow.value());
+  if (run_id.value() && store.exists(options.run_id)) {
+    if (options.if_exists == "fail") {
       return inv.fail(Error::usage(fmt::format("a run with id '{}' exists already", options.run_id),
                                    "choose another --run-id, or pass --if-exists resume|skip"));
     }
+    const auto dir = store.run_dir(options.run_id);
+    auto contents = engine::load_journal(dir / "journal.jsonl", nullptr);
+    if (!contents.ok()) {
+      return inv.fail(contents.error());
+    }
+    const engine::RunState state = engine::fold_records(contents->records);
+    Value masked_inputs = inputs.value();
+    masker.mask_value(masked_inputs);
+    const RunRequest request{workflow.value().get(), file, masked_inputs, options.dry_run, options.if_exists};
+    if (auto same = check_same_run(options.run_id, state, request); !same.ok()) {
+      return inv.fail(same.error());
+    }
+    if (options.if_exists == "skip") {
+      inv.note(fmt::format("run {} exists ({}); skipped", options.run_id, state.status));
+      return exit_code_for_status(state.status);
+    }
+    if (state.status == "succeeded") {
+      inv.note(fmt::format("run {} has already succeeded", options.run_id));
+      return 0;
+    }
+    engine::OpenMode mode;
+    mode.resume = true;
+    mode.by = "run --if-exists resume";
+    return open_and_drive(inv, dir, workflow.value(), mode);
   }
-  const engine::Masker masker = engine::masker_for(*workflow.value());
   engine::EngineServices services = make_services(inv);
   auto created = engine::create_run(store, *workflow.value(), inputs.value(), run_id.value(), std::filesystem::current_path(),
                                     masker, services, engine::RunFlags{options.dry_run});

@@ -31,8 +31,16 @@ int runs_command(Invocation& inv, const RunsOptions& options) {
     if (inv.io->mode() == Mode::json) {
       inv.io->out(item.dump() + "\n");
     } else {
-      text += fmt::format("{:<26} {:<12} {:<20} {}\n", item.value("run", summary.id), item.value("status", std::string()),
-                          item.value("workflow", std::string()), item.value("started", std::string()));
+      std::string notes = item.value("dry_run", false) ? "  (dry run)" : "";
+      for (const char* key : {"compensated", "compensation_failed"}) {
+        if (item.contains(key)) {
+          notes += fmt::format("  {}: {}", key == std::string("compensated") ? "compensated" : "compensation failed",
+                               fmt::join(item[key].get<std::vector<std::string>>(), ", "));
+        }
+      }
+      text += fmt::format("{:<26} {:<12} {:<20} {}{}\n", item.value("run", summary.id),
+                          item.value("status", std::string()), item.value("workflow", std::string()),
+                          item.value("started", std::string()), notes);
     }
   }
   if (inv.io->mode() != Mode::json) {

@@ -17,6 +17,12 @@ const char* mark_for(const std::string& status) {
   if (status == "skipped" || status == "cancelled") {
     return "⊘";
   }
+  if (status == "compensated") {
+    return "↶";
+  }
+  if (status == "compensation_failed") {
+    return "✗";
+  }
   if (status == "retrying") {
     return "↻";
   }
@@ -34,14 +40,31 @@ std::string seconds(std::int64_t ms) { return fmt::format("{:.1f}s", static_cast
 }  // namespace
 
 std::string format_status_text(const Value& status) {
-  std::string text = fmt::format("run {}  {}  {}\n", status.value("run", std::string()),
-                                 status.value("workflow", std::string()), status.value("status", std::string()));
+  std::string text = fmt::format("run {}  {}  {}{}\n", status.value("run", std::string()),
+                                 status.value("workflow", std::string()), status.value("status", std::string()),
+                                 status.value("dry_run", false) ? "  (dry run)" : "");
   text += fmt::format("  started  {}\n", status.value("started", std::string()));
   if (status.contains("finished") && status["finished"].is_string()) {
     text += fmt::format("  finished {}\n", status["finished"].get<std::string>());
   }
+  if (status.contains("duration_ms")) {
+    text += fmt::format("  time     {} running, {} since the first start\n",
+                        seconds(status.value("duration_ms", std::int64_t{0})),
+                        seconds(status.value("elapsed_ms", std::int64_t{0})));
+  }
   if (status.contains("error")) {
     text += fmt::format("  error    {}\n", status["error"].get<std::string>());
+  }
+  if (status.contains("paused_reason")) {
+    text += fmt::format("  paused   {}\n", status["paused_reason"].get<std::string>());
+    for (const auto& wait : status.value("waiting_for", Value::array())) {
+      text += fmt::format("  waiting  for signal '{}': {}\n", wait.value("signal", std::string()),
+                          wait.value("command", std::string()));
+    }
+    if (status.contains("resume_command")) {
+      text += fmt::format("  continue {}{}\n", status.contains("waiting_for") ? "then " : "",
+                          status["resume_command"].get<std::string>());
+    }
   }
   if (status.contains("steps")) {
     std::size_t width = 4;
@@ -57,11 +80,14 @@ std::string format_status_text(const Value& status) {
       if (step.contains("exit_code") && step["exit_code"].is_number() && step["exit_code"].get<int>() != 0) {
         line += fmt::format("  exit {}", step["exit_code"].get<int>());
       }
-      if (s == "succeeded" || s == "failed") {
+      if (s == "succeeded" || s == "failed" || s == "compensated" || s == "compensation_failed") {
         line += "  " + seconds(step.value("duration_ms", std::int64_t{0}));
       }
       if (step.contains("error")) {
         line += "  " + step["error"].get<std::string>();
+      }
+      if (step.contains("compensation_error")) {
+        line += "  compensation: " + step["compensation_error"].get<std::string>();
       }
       if (step.contains("reason")) {
         line += "  (" + step["reason"].get<std::string>() + ")";

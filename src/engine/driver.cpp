@@ -14,6 +14,7 @@
 #include "engine/atomic_file.hpp"
 #include "engine/control.hpp"
 #include "engine/driver_context.hpp"
+#include "engine/resume_plan.hpp"
 #include "engine/workflow_checks.hpp"
 #include "engine/driver_impl.hpp"
 #include "engine/secret_names.hpp"
@@ -249,33 +250,10 @@ Result<std::unique_ptr<Driver>> Driver::open(const std::filesystem::path& run_di
       }
     };
     TRY_ASSIGN(const auto settled, settle_orphans(d.state, mode.orphans, note));
+    // Shared with `resume --dry-run` (resume_plan), which lists the same.
     Value reset = Value::array();
-    std::set<std::string> in_reset;
-    // The step itself and its matrix instances ("id[...]").
-    auto add_reset = [&](const std::string& id) {
-      for (const auto& known : d.state.order) {
-        if ((known == id || (known.size() > id.size() && known.compare(0, id.size(), id) == 0 && known[id.size()] == '[')) &&
-            in_reset.insert(known).second) {
-          reset.push_back(known);
-        }
-      }
-    };
-    if (mode.from_step) {
-      for (const auto& id : downstream_of(*d.workflow, *mode.from_step)) {
-        add_reset(id);
-      }
-    }
-    // Compensated steps were undone; after a failed or cancelled end, the
-    // on_failure and finally steps belong to that end and run again.
-    for (const auto& id : d.state.compensated) {
-      add_reset(id);
-    }
-    if (d.state.status == "failed" || d.state.status == "cancelled") {
-      for (const auto& step : d.workflow->steps) {
-        if (step.phase != Phase::main) {
-          add_reset(step.id);
-        }
-      }
+    for (auto& id : resume_reset(d.state, *d.workflow, mode.from_step)) {
+      reset.push_back(std::move(id));
     }
     // `run` and `workflow` let a renderer that sees only this drive name the run.
     Value record = {{"type", "RunResumed"}, {"run", d.run_id}, {"workflow", d.workflow->name},
@@ -389,9 +367,17 @@ void Driver::post_signal(const std::string& name, const Value& data) {
 Value Driver::live_status() {
   Impl& d = *m_impl;
   std::lock_guard lock(d.mutex);
-  Value status = d.state.to_json(true);
-  if (d.paused && status["status"] == "running") {
+  Value status = d.state.to_json(true, d.services.clock->wall_now());
+  // This process drives the run: a `resume` signal (or the awaited one)
+  // continues it here, no `automata resume` needed.
+  if (d.paused && (status["status"] == "running" || status["status"] == "paused")) {
     status["status"] = "paused";
+    status.erase("resume_command");
+    add_pause_fields(status, d.run_id, "paused by signal", {"resume"}, false);
+  } else if (!d.held_waiting_for.empty() && status["status"] == "running") {
+    status["status"] = "paused";
+    add_pause_fields(status, d.run_id, fmt::format("waiting for signal '{}'", fmt::join(d.held_waiting_for, "', '")),
+                     d.held_waiting_for, false);
   }
   status["live"] = true;
   return status;

@@ -47,6 +47,11 @@ struct DriveOptions {
   Durability durability = Durability::grouped;
   std::chrono::milliseconds kill_grace{3000};  // SIGTERM -> SIGKILL for timeouts, cancel, Ctrl-C
   bool control_socket = true;
+  // A detached run's driver: a paused run (a `pause` signal, or only `wait`
+  // steps left) keeps its process and waits for signals instead of ending
+  // the drive paused (exit 4), so `signal RUN resume` or the awaited signal
+  // continues it without another command.
+  bool hold_when_paused = false;
   // US dollars per million tokens, by model: prompt, completion (config `prices`).
   std::map<std::string, std::pair<double, double>> prices;
   // The directory hashFiles() patterns are relative to; empty: the run's
@@ -60,6 +65,7 @@ struct DriveResult {
   RunEnd end = RunEnd::failed;
   std::string error;
   Value outputs = Value::object();
+  std::vector<std::string> waiting_for;  // paused: the signals its wait steps wait for
 };
 
 // Creates a run directory with the workflow source, run.json and the

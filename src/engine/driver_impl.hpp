@@ -113,6 +113,9 @@ struct Driver::Impl {
   int blocked_on_signal = 0;
   RunStage stage = RunStage::main;
   bool pause_exit = false;  // only waits for signals remain: stop them and exit paused
+  // hold_when_paused and only waits for signals remain: the signals they wait
+  // for (live status shows the run paused, waiting for them).
+  std::vector<std::string> held_waiting_for;
   std::vector<int> compensation_queue;  // instance indices, run one at a time
   std::set<std::string> stdout_used;     // step ids whose stdout an expression reads
   StepContext* parent_context = nullptr;  // a child workflow waits for signals through its parent step

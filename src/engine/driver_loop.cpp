@@ -13,6 +13,19 @@ namespace {
 // The longest the loop sleeps without looking at its inbox (see inbox_mutex).
 constexpr std::chrono::milliseconds k_wake_poll{50};
 
+// The signals the `wait` steps in `phase` wait for, in step order.
+std::vector<std::string> awaited_signals(const std::deque<Instance>& instances, InstancePhase phase) {
+  std::vector<std::string> names;
+  for (const auto& instance : instances) {
+    if (instance.phase == phase && !instance.is_compensation && instance.def->uses == "wait") {
+      const std::string name = instance.def->with.value("signal", std::string());
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+    }
+  }
+  return names;
+}
 
 }  // namespace
 
@@ -189,7 +202,7 @@ Result<DriveResult> Driver::Impl::run_loop() {
     failure_message = prepared.error().message;
     TRY(emit({{"type", "RunFailed"}, {"duration_ms", 0}, {"error", failure_message}}));
     TRY(journal->sync());
-    return DriveResult{RunEnd::failed, failure_message, Value::object()};
+    return DriveResult{RunEnd::failed, failure_message, Value::object(), {}};
   }
   announce_total();
   bool compensations_planned = false;
@@ -240,27 +253,37 @@ Result<DriveResult> Driver::Impl::run_loop() {
       continue;
     }
     const int running = running_count(false);
+    held_waiting_for.clear();
+    if (running == 0 && paused && !pause_exit && stop == StopMode::none && options.hold_when_paused) {
+      // Held: nothing runs until a `resume` (or a stop) arrives.
+      wake.wait_until(lock, std::chrono::steady_clock::now() + k_wake_poll);
+      continue;
+    }
     if (running == 0) {
       if (stop == StopMode::interrupt) {
         TRY(emit({{"type", "RunInterrupted"}, {"reason", interrupt_requested ? "interrupted by signal" : "stopped"}}));
         TRY(journal->sync());
-        return DriveResult{RunEnd::interrupted, "interrupted", Value::object()};
+        return DriveResult{RunEnd::interrupted, "interrupted", Value::object(), {}};
       }
       if (paused || pause_exit) {
         std::string reason = "paused by signal";
+        std::vector<std::string> names;
         if (pause_exit) {
-          std::vector<std::string> names;
-          for (const auto& instance : instances) {
-            if (instance.phase == InstancePhase::waiting && instance.def->uses == "wait") {
-              names.push_back(instance.def->with.value("signal", std::string()));
-            }
-          }
+          names = awaited_signals(instances, InstancePhase::waiting);
           reason = fmt::format("waiting for signal {}", names.empty() ? std::string("") :
                                                          fmt::format("'{}'", fmt::join(names, "', '")));
         }
-        TRY(emit({{"type", "RunPaused"}, {"reason", reason}}));
+        // How to continue, for every output mode: the signals to send, then resume.
+        Value how = Value::object();
+        add_pause_fields(how, run_id, reason, names, true);
+        Value record = {{"type", "RunPaused"}, {"reason", reason}};
+        if (how.contains("waiting_for")) {
+          record["waiting_for"] = how["waiting_for"];
+        }
+        record["resume_command"] = how["resume_command"];
+        TRY(emit(std::move(record)));
         TRY(journal->sync());
-        return DriveResult{RunEnd::paused, reason, Value::object()};
+        return DriveResult{RunEnd::paused, reason, Value::object(), names};
       }
       // After a cancel or rollback nothing new starts, so the main steps that
       // have not run (not yet ready, or not yet expanded) are skipped now:
@@ -305,7 +328,10 @@ Result<DriveResult> Driver::Impl::run_loop() {
           other_work = true;
         }
       }
-      if (!other_work) {
+      if (!other_work && options.hold_when_paused) {
+        // Held: the waits go on in this process; live status shows what they wait for.
+        held_waiting_for = awaited_signals(instances, InstancePhase::running);
+      } else if (!other_work) {
         pause_exit = true;
         for (int index : live) {
           Instance& instance = instances[static_cast<std::size_t>(index)];
@@ -340,13 +366,15 @@ Result<DriveResult> Driver::Impl::run_loop() {
     wake.wait_until(lock, std::min(next, std::chrono::steady_clock::now() + k_wake_poll));
   }
   // The end.
-  const auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               services.clock->wall_now() - run_started_wall)
-                               .count();
+  // duration_ms: the time the run was driven, this drive and those before
+  // (resumes); elapsed_ms: since its first start.
+  const SystemTime end_time = services.clock->wall_now();
+  const std::int64_t duration_ms = state.running_ms(end_time);
+  const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(end_time - run_started_wall).count();
   if (stop == StopMode::cancel) {
-    TRY(emit({{"type", "RunCancelled"}, {"duration_ms", duration_ms}}));
+    TRY(emit({{"type", "RunCancelled"}, {"duration_ms", duration_ms}, {"elapsed_ms", elapsed_ms}}));
     TRY(journal->sync());
-    return DriveResult{RunEnd::cancelled, "cancelled", Value::object()};
+    return DriveResult{RunEnd::cancelled, "cancelled", Value::object(), {}};
   }
   Value outputs = Value::object();
   if (!run_failed) {
@@ -362,18 +390,19 @@ Result<DriveResult> Driver::Impl::run_loop() {
     }
   }
   if (run_failed) {
-    Value failed = {{"type", "RunFailed"}, {"duration_ms", duration_ms}, {"error", failure_message}};
+    Value failed = {
+        {"type", "RunFailed"}, {"duration_ms", duration_ms}, {"elapsed_ms", elapsed_ms}, {"error", failure_message}};
     if (budget_exceeded) {
       failed["budget_exceeded"] = true;
     }
     TRY(emit(std::move(failed)));
     TRY(journal->sync());
-    return DriveResult{RunEnd::failed, failure_message, Value::object()};
+    return DriveResult{RunEnd::failed, failure_message, Value::object(), {}};
   }
   masker.mask_value(outputs);
-  TRY(emit({{"type", "RunCompleted"}, {"duration_ms", duration_ms}, {"outputs", outputs}}));
+  TRY(emit({{"type", "RunCompleted"}, {"duration_ms", duration_ms}, {"elapsed_ms", elapsed_ms}, {"outputs", outputs}}));
   TRY(journal->sync());
-  return DriveResult{RunEnd::succeeded, "", outputs};
+  return DriveResult{RunEnd::succeeded, "", outputs, {}};
 }
 
 }  // namespace automata::engine

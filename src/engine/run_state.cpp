@@ -15,7 +15,48 @@ std::string_view str(const Value& record, const char* key) {
   return it != record.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>()) : std::string_view();
 }
 
+std::int64_t ms_between(std::string_view from, std::string_view to) {
+  const auto start = parse_timestamp(from);
+  const auto end = parse_timestamp(to);
+  if (!start || !end || *end < *start) {
+    return 0;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*end - *start).count();
+}
+
+std::int64_t ms_between(std::string_view from, SystemTime to) {
+  const auto start = parse_timestamp(from);
+  if (!start || to < *start) {
+    return 0;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - *start).count();
+}
+
 }  // namespace
+
+std::int64_t RunState::running_ms(std::optional<SystemTime> now) const {
+  if (!drive_open) {
+    return ended_drives_ms;
+  }
+  return ended_drives_ms + (now ? ms_between(drive_started, *now) : ms_between(drive_started, drive_last));
+}
+
+std::int64_t RunState::elapsed_ms(std::optional<SystemTime> now) const {
+  if (!finished.empty()) {
+    return ms_between(started, finished);
+  }
+  if (now) {
+    return ms_between(started, *now);
+  }
+  return ms_between(started, drive_open ? drive_last : last_end);
+}
+
+std::string RunState::shown_status(const std::string& id, const StepState& step) const {
+  if (step.status == "succeeded" && compensated.count(id) != 0) {
+    return compensation_failed.count(id) != 0 ? "compensation_failed" : "compensated";
+  }
+  return step.status;
+}
 
 void RunState::add_llm_usage(const Value& record) {
   if (const auto llm = record.find("llm"); llm != record.end() && llm->is_object()) {
@@ -51,6 +92,23 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
     last_seq = seq->get<std::uint64_t>();
   }
   const std::string_view ts = str(record, "ts");
+  const bool ends_drive = type == "RunPaused" || type == "RunInterrupted" || type == "RunCompleted" ||
+                          type == "RunFailed" || type == "RunCancelled";
+  if (drive_open && (type == "RunResumed" || ends_drive)) {
+    // A drive killed without its end record ends at its last record.
+    ended_drives_ms += ms_between(drive_started, type == "RunResumed" ? std::string_view(drive_last) : ts);
+    drive_open = false;
+    if (ends_drive) {
+      last_end.assign(ts);
+    }
+  } else if (drive_open && type != "SignalReceived") {
+    drive_last.assign(ts);
+  }
+  if (type == "RunStarted" || type == "RunResumed") {
+    drive_started.assign(ts);
+    drive_last.assign(ts);
+    drive_open = true;
+  }
   if (type == "StepStarted") {
     StepState& s = step(str(record, "step"));
     s.status = "running";
@@ -143,6 +201,7 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
   } else if (type == "SignalReceived") {
     const std::string name(str(record, "name"));
     signals.push_back({name, record.value("data", Value())});
+    std::erase(waiting_for, name);
     if (name == "pause") {
       pause_requested = true;
       if (status == "running") {
@@ -157,10 +216,18 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
       }
     }
   } else if (type == "CompensationCompleted" || type == "CompensationFailed") {
-    if (const auto found = steps.find(str(record, "step")); found != steps.end()) {
+    const std::string id(str(record, "step"));
+    if (const auto found = steps.find(id); found != steps.end()) {
       found->second.processes.clear();
     }
-    compensated.emplace(str(record, "step"));
+    compensated.emplace(id);
+    if (type == "CompensationFailed") {
+      compensation_failed.emplace(id);
+      compensation_errors[id] = str(record, "error");
+    } else {
+      compensation_failed.erase(id);
+      compensation_errors.erase(id);
+    }
   } else if (type == "RunStarted") {
     run_id = str(record, "run");
     workflow = str(record, "workflow");
@@ -191,15 +258,26 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
         std::erase(order, step_id);
         std::erase(completion_order, step_id);
         compensated.erase(step_id);
+        compensation_failed.erase(step_id);
+        compensation_errors.erase(step_id);
       }
     }
     pause_requested = false;
     for (auto& entry : steps) {
       entry.second.processes.clear();
     }
+    waiting_for.clear();
   } else if (type == "RunPaused") {
     status = "paused";
     paused_reason = str(record, "reason");
+    waiting_for.clear();
+    if (const auto names = record.find("waiting_for"); names != record.end() && names->is_array()) {
+      for (const auto& wait : *names) {
+        if (wait.is_object() && wait.contains("signal") && wait["signal"].is_string()) {
+          waiting_for.push_back(wait["signal"].get<std::string>());
+        }
+      }
+    }
   } else if (type == "RunInterrupted") {
     status = "interrupted";
   } else if (type == "RunCompleted" || type == "RunFailed" || type == "RunCancelled") {
@@ -213,15 +291,42 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
   }
 }
 
-Value RunState::to_json(bool with_steps) const {
+Value RunState::to_json(bool with_steps, std::optional<SystemTime> now) const {
   Value out = Value::object();
   out["run"] = run_id;
   out["workflow"] = workflow;
   out["status"] = status;
+  if (dry_run) {
+    out["dry_run"] = true;
+  }
   out["started"] = started;
   out["finished"] = finished.empty() ? Value() : Value(finished);
+  out["duration_ms"] = running_ms(now);
+  out["elapsed_ms"] = elapsed_ms(now);
   if (!error.empty()) {
     out["error"] = error;
+  }
+  // Steps rolled back (`runs` has no steps to show it on).
+  Value undone = Value::array();
+  Value undo_failed = Value::array();
+  for (const auto& id : compensated) {
+    (compensation_failed.count(id) != 0 ? undo_failed : undone).push_back(id);
+  }
+  if (!undone.empty()) {
+    out["compensated"] = std::move(undone);
+  }
+  if (!undo_failed.empty()) {
+    out["compensation_failed"] = std::move(undo_failed);
+  }
+  if (status == "paused") {
+    // Without RunPaused, a `pause` signal: the process that took it still
+    // drives the run (run_status says interrupted otherwise).
+    const bool exited = !paused_reason.empty();
+    std::string reason = exited ? paused_reason : "paused by signal";
+    if (exited && waiting_for.empty() && reason.rfind("waiting for signal", 0) == 0) {
+      reason = "the signals it waited for have been received";
+    }
+    add_pause_fields(out, run_id, reason, exited ? waiting_for : std::vector<std::string>{"resume"}, exited);
   }
   if (with_steps) {
     // Linear in the number of steps (a run can have tens of thousands):
@@ -230,12 +335,12 @@ Value RunState::to_json(bool with_steps) const {
     // file order, each followed by its matrix instances, then the rest
     // (on_failure and finally steps) in order of first appearance.
     using Entries = std::vector<std::pair<const std::string, Value>>;
-    auto item_for = [](const StepState& s) {
+    auto item_for = [this](const std::string& id, const StepState& s) {
       // Appended to the object's vector, sized once: tens of thousands of these.
       Value item = Value::object();
       auto& fields = static_cast<Entries&>(item.get_ref<Value::object_t&>());
-      fields.reserve(7);
-      fields.emplace_back("status", s.status);
+      fields.reserve(8);
+      fields.emplace_back("status", shown_status(id, s));
       fields.emplace_back("attempts", s.attempt);
       fields.emplace_back("outputs", s.outputs);
       fields.emplace_back("exit_code", s.exit_code ? Value(*s.exit_code) : Value());
@@ -245,6 +350,9 @@ Value RunState::to_json(bool with_steps) const {
       }
       if (!s.reason.empty()) {
         fields.emplace_back("reason", s.reason);
+      }
+      if (const auto failed = compensation_errors.find(id); failed != compensation_errors.end()) {
+        fields.emplace_back("compensation_error", failed->second);
       }
       return item;
     };
@@ -263,7 +371,7 @@ Value RunState::to_json(bool with_steps) const {
       const auto own = steps.find(id);
       const auto instances = instances_of.find(id);
       if (own != steps.end()) {
-        entries.emplace_back(id, item_for(own->second));
+        entries.emplace_back(id, item_for(id, own->second));
         placed.insert(own->first);
       } else if (instances == instances_of.end()) {
         entries.emplace_back(id, Value{{"status", "pending"}, {"attempts", 0}, {"outputs", Value::object()},
@@ -272,14 +380,14 @@ Value RunState::to_json(bool with_steps) const {
       if (instances != instances_of.end()) {
         for (const std::string* instance : instances->second) {
           if (placed.insert(*instance).second) {
-            entries.emplace_back(*instance, item_for(steps.at(*instance)));
+            entries.emplace_back(*instance, item_for(*instance, steps.at(*instance)));
           }
         }
       }
     }
     for (const auto& id : order) {
       if (placed.insert(id).second) {
-        entries.emplace_back(id, item_for(steps.at(id)));
+        entries.emplace_back(id, item_for(id, steps.at(id)));
       }
     }
     out["steps"] = std::move(steps_json);
@@ -294,6 +402,21 @@ Value RunState::to_json(bool with_steps) const {
     out["tokens"]["by_model"] = std::move(by_model);
   }
   return out;
+}
+
+void add_pause_fields(Value& out, const std::string& run_id, const std::string& reason,
+                      const std::vector<std::string>& signals, bool process_exited) {
+  out["paused_reason"] = reason;
+  if (!signals.empty()) {
+    Value waiting = Value::array();
+    for (const auto& name : signals) {
+      waiting.push_back(Value{{"signal", name}, {"command", "automata signal " + run_id + " " + name}});
+    }
+    out["waiting_for"] = std::move(waiting);
+  }
+  if (process_exited) {
+    out["resume_command"] = "automata resume " + run_id;
+  }
 }
 
 RunState fold_records(const std::vector<Value>& records) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/clock.hpp"
 #include "engine/result.hpp"
 #include "engine/step_kind.hpp"
 #include "engine/value.hpp"
@@ -76,8 +77,22 @@ struct RunState {
   std::vector<std::string> completion_order;  // succeeded steps, in completion order
   std::vector<SignalRecord> signals;
   std::set<std::string> compensated;          // CompensationCompleted or Failed
+  std::set<std::string> compensation_failed;  // CompensationFailed
+  std::map<std::string, std::string> compensation_errors;  // step -> CompensationFailed error
   bool pause_requested = false;
   std::string paused_reason;
+  // RunPaused `waiting_for`: the signals its wait steps wait for, less those
+  // received since (the run then continues with `resume`).
+  std::vector<std::string> waiting_for;
+  // Running time: each drive runs from its RunStarted or RunResumed to its
+  // end record (RunPaused, RunInterrupted, RunCompleted, RunFailed,
+  // RunCancelled) or, killed, to its last record. Signals recorded while no
+  // process drives the run are not running time.
+  std::int64_t ended_drives_ms = 0;
+  std::string drive_started;  // ts of the current drive's first record
+  std::string drive_last;     // ts of its latest record (not a signal)
+  bool drive_open = false;
+  std::string last_end;       // ts of the latest end record
   std::uint64_t last_seq = 0;
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
@@ -88,13 +103,29 @@ struct RunState {
   void apply(const Value& record);
   void apply(Value&& record);  // moves what it keeps out of the record
   StepState& step(std::string_view id);
-  // `status --output json` (cli.md); with_steps false for `runs`.
-  Value to_json(bool with_steps) const;
+  // Milliseconds the run has been driven (the sum of its drives; with `now`,
+  // the open drive counts until then), and since its first start (finished:
+  // until its end; else until `now`, or without it the latest record).
+  std::int64_t running_ms(std::optional<SystemTime> now = std::nullopt) const;
+  std::int64_t elapsed_ms(std::optional<SystemTime> now = std::nullopt) const;
+  // A step's final status as shown: `compensated` or `compensation_failed`
+  // for a succeeded step that was rolled back, else its status.
+  std::string shown_status(const std::string& id, const StepState& step) const;
+  // `status --output json` (cli.md); with_steps false for `runs`. `now`: a
+  // live driver's clock (durations of the open drive).
+  Value to_json(bool with_steps, std::optional<SystemTime> now = std::nullopt) const;
 
  private:
   void apply_record(const Value& record, bool take_outputs);
   void add_llm_usage(const Value& record);  // the `llm` of StepCompleted and StepFailed
 };
+
+// How to continue a paused run, on its status object: `paused_reason`,
+// `waiting_for` ([{"signal", "command"}], the `automata signal` command of
+// each signal it waits for) and, when no process drives it any more,
+// `resume_command` (`automata resume RUN`, after those signals).
+void add_pause_fields(Value& out, const std::string& run_id, const std::string& reason,
+                      const std::vector<std::string>& signals, bool process_exited);
 
 RunState fold_records(const std::vector<Value>& records);
 // Consumes the records, freeing each once folded.

@@ -636,11 +636,98 @@ std::vector<const StepDef*> topological_order(const Workflow& workflow, Phase ph
   return order;
 }
 
+namespace {
+
+// `if` and `retry.when` may be written without ${{ }}; other fields are text
+// with expressions in it.
+void add_reads(const TemplateText& text, bool condition, StepReads& reads) {
+  std::vector<expr::Reference> references;
+  if (text.text.find("${{") != std::string::npos) {
+    auto parsed = expr::Template::parse(text.text);
+    if (auto* tpl = std::get_if<expr::Template>(&parsed)) {
+      references = tpl->references();
+    }
+  } else if (condition) {
+    auto parsed = expr::Expression::parse(text.text);
+    if (auto* expression = std::get_if<expr::Expression>(&parsed)) {
+      references = expression->references();
+    }
+  }
+  for (const auto& reference : references) {
+    if (reference.root != "steps") {
+      continue;
+    }
+    if (reference.path.empty()) {
+      reads.any = true;
+    } else {
+      reads.ids.insert(reference.path.front());
+    }
+  }
+}
+
+void add_value_reads(const Value& value, SourcePos pos, StepReads& reads) {
+  if (value.is_string()) {
+    add_reads(TemplateText{value.get<std::string>(), pos}, false, reads);
+  } else if (value.is_structured()) {
+    for (const auto& item : value) {
+      add_value_reads(item, pos, reads);
+    }
+  }
+}
+
+void add_step_reads(const StepDef& step, StepReads& reads) {
+  for (const auto* text : {step.run ? &*step.run : nullptr, step.working_directory ? &*step.working_directory : nullptr}) {
+    if (text != nullptr) {
+      add_reads(*text, false, reads);
+    }
+  }
+  for (const auto* condition : {step.if_expr ? &*step.if_expr : nullptr, step.retry.when ? &*step.retry.when : nullptr}) {
+    if (condition != nullptr) {
+      add_reads(*condition, true, reads);
+    }
+  }
+  for (const auto* named : {&step.env, &step.outputs}) {
+    for (const auto& [name, text] : *named) {
+      add_reads(text, false, reads);
+    }
+  }
+  add_value_reads(step.with, step.pos, reads);
+  if (step.matrix) {
+    if (step.matrix->from) {
+      add_reads(*step.matrix->from, false, reads);
+    }
+    for (const auto& [axis, pos] : step.matrix->axis_positions) {
+      add_value_reads(step.matrix->axes[axis], pos, reads);
+    }
+  }
+  if (step.compensate) {
+    add_step_reads(*step.compensate, reads);
+  }
+}
+
+}  // namespace
+
+StepReads step_reads(const StepDef& step) {
+  StepReads reads;
+  add_step_reads(step, reads);
+  return reads;
+}
+
 std::set<std::string> downstream_of(const Workflow& workflow, const std::string& step_id) {
   std::unordered_map<std::string, std::vector<const std::string*>> dependents;
+  std::vector<const std::string*> read_everything;
   for (const auto& step : workflow.steps) {
     for (const auto& need : step.needs) {
       dependents[need].push_back(&step.id);
+    }
+    const StepReads reads = step_reads(step);
+    for (const auto& id : reads.ids) {
+      if (id != step.id) {
+        dependents[id].push_back(&step.id);
+      }
+    }
+    if (reads.any) {
+      read_everything.push_back(&step.id);
     }
   }
   std::set<std::string> found = {step_id};
@@ -649,13 +736,18 @@ std::set<std::string> downstream_of(const Workflow& workflow, const std::string&
     const std::string id = std::move(pending.back());
     pending.pop_back();
     const auto it = dependents.find(id);
-    if (it == dependents.end()) {
-      continue;
-    }
-    for (const std::string* dependent : it->second) {
+    auto visit = [&](const std::string* dependent) {
       if (found.insert(*dependent).second) {
         pending.push_back(*dependent);
       }
+    };
+    if (it != dependents.end()) {
+      for (const std::string* dependent : it->second) {
+        visit(dependent);
+      }
+    }
+    for (const std::string* reader : read_everything) {
+      visit(reader);
     }
   }
   return found;

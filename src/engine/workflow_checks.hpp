@@ -16,7 +16,17 @@ void check_workflow(const Workflow& workflow, const StepKindRegistry& kinds, Dia
 // (the loader has refused cycles).
 std::vector<const StepDef*> topological_order(const Workflow& workflow, Phase phase);
 
-// A step and every step that needs it, directly or not (resume --from).
+// The steps whose results a step's expressions read (`steps.ID...` in its
+// run, env, with, if, matrix, working_directory, outputs, retry.when and
+// compensation); `any` when one reads steps[...] or steps.*.
+struct StepReads {
+  std::set<std::string> ids;
+  bool any = false;
+};
+StepReads step_reads(const StepDef& step);
+
+// A step and every step that needs it or reads its results, directly or not
+// (resume --from).
 std::set<std::string> downstream_of(const Workflow& workflow, const std::string& step_id);
 
 }  // namespace automata::engine

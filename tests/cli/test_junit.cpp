@@ -178,6 +178,12 @@ TEST_SUITE("cli.junit") {
         {{started, record("RunFailed", {{"duration_ms", 3400}})}, "✗", "ci failed in 3.4s"},
         {{started, record("RunCancelled", {{"duration_ms", 3400}})}, "⊘", "ci cancelled after 3.4s"},
         {{started, record("RunPaused", {{"duration_ms", 3400}})}, "⏸", "ci paused after 3.4s · resume with: automata resume r1"},
+        {{started, record("RunPaused", {{"duration_ms", 3400},
+                                        {"waiting_for", {{{"signal", "approve"}, {"command", "automata signal r1 approve"}}}},
+                                        {"resume_command", "automata resume r1"}})},
+         "⏸",
+         "ci paused after 3.4s: waiting for signal 'approve' · send it with: automata signal r1 approve, then: "
+         "automata resume r1"},
         {{started, record("RunInterrupted", {{"reason", "SIGINT"}})}, "⏸", "ci interrupted after 1.5s (SIGINT) · resume with: automata resume r1"},
         {{record("RunResumed", {{"run", "r2"}}), record("RunCompleted", {})}, "✓", "run r2 succeeded in 1.5s (0 steps)"},
         {{started}, "", "ci running for 1.5s"},
@@ -192,6 +198,28 @@ TEST_SUITE("cli.junit") {
       CHECK(outcome.symbol == rows[i].symbol);
       CHECK(outcome.text == rows[i].text);
     }
+  }
+
+  TEST_CASE("a compensated step, and one whose compensation failed, end as such") {
+    RunReport report;
+    for (const auto& r : {record("StepCompleted", {{"step", "book"}, {"duration_ms", 1200}}),
+                          record("StepCompleted", {{"step", "pay"}, {"duration_ms", 300}}),
+                          record("CompensationCompleted", {{"step", "book"}}),
+                          record("CompensationFailed", {{"step", "pay"}, {"error", "exit code 3\nmore"}})}) {
+      report.apply(r);
+    }
+    const StepReport& book = *report.find("book");
+    const StepReport& pay = *report.find("pay");
+    CHECK(book.state == StepState::compensated);
+    CHECK(step_symbol(book.state) == "↶");
+    CHECK(step_outcome(book) == "book compensated 1.2s");
+    CHECK(pay.state == StepState::compensation_failed);
+    CHECK(step_symbol(pay.state) == "✗");
+    CHECK(step_outcome(pay) == "pay compensation failed · exit code 3");
+    CHECK(report.done() == 2);
+    const std::string md = summary_markdown(report);
+    CHECK(md.find("| book | ↶ compensated | 1.2s |") != std::string::npos);
+    CHECK(md.find("| pay | ✗ compensation failed: exit code 3 | 0.3s |") != std::string::npos);
   }
 
   TEST_CASE("junit_xml of a small failed run") {

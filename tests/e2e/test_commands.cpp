@@ -94,8 +94,9 @@ TEST_CASE("status: text and the JSON shape of cli.md") {
   for (const auto& [key, value] : s.items()) {
     keys.push_back(key);
   }
-  CHECK(keys == std::vector<std::string>{"run", "workflow", "status", "started", "finished", "steps", "outputs",
-                                         "tokens"});
+  CHECK(keys == std::vector<std::string>{"run", "workflow", "status", "started", "finished", "duration_ms",
+                                         "elapsed_ms", "steps", "outputs", "tokens"});
+  CHECK(s["duration_ms"] == s["elapsed_ms"]);  // never stopped: the same
   CHECK(s["run"] == "b1");
   CHECK(s["workflow"] == "build");
   CHECK(s["status"] == "succeeded");
@@ -113,12 +114,14 @@ TEST_CASE("status: text and the JSON shape of cli.md") {
   CHECK(ids == std::vector<std::string>{"compile", "test[suite=unit]", "test[suite=e2e]", "package"});
   CHECK(s["steps"]["compile"]["outputs"] == Value{{"binary", "app"}});
   const auto text = lines_of(p.run({"status", "b1"}).out);
-  REQUIRE(text.size() == 7);
+  REQUIRE(text.size() == 8);
   CHECK(text[0] == "run b1  build  succeeded");
   CHECK(text[1] == "  started  " + s["started"].get<std::string>());
   CHECK(text[2] == "  finished " + s["finished"].get<std::string>());
-  CHECK(text[3].rfind("  ✓ compile           succeeded  ", 0) == 0);
-  CHECK(text[4].rfind("  ✓ test[suite=unit]  succeeded  ", 0) == 0);
+  const std::string took = fmt::format("{:.1f}s", s["duration_ms"].get<double>() / 1000.0);
+  CHECK(text[3] == "  time     " + took + " running, " + took + " since the first start");
+  CHECK(text[4].rfind("  ✓ compile           succeeded  ", 0) == 0);
+  CHECK(text[5].rfind("  ✓ test[suite=unit]  succeeded  ", 0) == 0);
 }
 
 TEST_CASE("logs: the run's history, a step's output, every instance of a matrix step") {
@@ -239,9 +242,28 @@ TEST_CASE("a wait step pauses the run (exit 4); signal --data is recorded for it
   p.write("approval.yaml", k_approval);
   const auto first = p.run({"--output", "plain", "run", "approval.yaml", "--run-id", "ap"});
   CHECK(first.exit_code == 4);
-  CHECK(lines_of(first.out).back().find("· resume with: automata resume ap") != std::string::npos);
+  const std::string last = lines_of(first.out).back();
+  CHECK(last.find("⏸ approval paused after ") != std::string::npos);
+  CHECK(last.substr(last.find(": waiting")) ==
+        ": waiting for signal 'approve' · send it with: automata signal ap approve, then: automata resume ap");
   auto status = p.run({"status", "ap", "--output", "json"}).json_lines();
   CHECK(status[0]["status"] == "paused");
+  CHECK(status[0]["paused_reason"] == "waiting for signal 'approve'");
+  CHECK(status[0]["waiting_for"] ==
+        Value::array({Value{{"signal", "approve"}, {"command", "automata signal ap approve"}}}));
+  CHECK(status[0]["resume_command"] == "automata resume ap");
+  const auto text = lines_of(p.run({"status", "ap"}).out);
+  CHECK(std::find(text.begin(), text.end(), "  paused   waiting for signal 'approve'") != text.end());
+  CHECK(std::find(text.begin(), text.end(), "  waiting  for signal 'approve': automata signal ap approve") != text.end());
+  CHECK(std::find(text.begin(), text.end(), "  continue then automata resume ap") != text.end());
+  // Resumed before the signal came, the run says it is still waiting and nothing runs.
+  const auto journal_before = read_file(p.run_dir("ap") / "journal.jsonl");
+  const auto early = p.run({"--output", "plain", "resume", "ap"});
+  CHECK(early.exit_code == 4);
+  CHECK(early.out.empty());
+  CHECK(early.err == "automata: run ap is still waiting for signal 'approve': send it with: automata signal ap approve, "
+                     "then: automata resume ap\n");
+  CHECK(read_file(p.run_dir("ap") / "journal.jsonl") == journal_before);
   const auto paused_list = p.run({"runs", "--status", "paused", "--output", "json"}).json_lines();
   REQUIRE(paused_list.size() == 1);
   const auto sent = p.run({"signal", "ap", "approve", "--data", R"({"by": "ana"})"});
@@ -270,8 +292,13 @@ TEST_CASE("the --output json pause ends with the hint on stderr only") {
   const auto r = p.run({"--output", "json", "run", "approval.yaml", "--run-id", "ap"});
   CHECK(r.exit_code == 4);
   CHECK(r.json_lines().size() == lines_of(r.out).size());
-  CHECK(r.json_lines().back()["type"] == "RunPaused");
-  CHECK(r.err == "automata: run ap is paused (waiting for signal 'approve'); continue it with: automata resume ap\n");
+  const Value paused = r.json_lines().back();
+  CHECK(paused["type"] == "RunPaused");
+  CHECK(paused["reason"] == "waiting for signal 'approve'");
+  CHECK(paused["waiting_for"] == Value::array({Value{{"signal", "approve"}, {"command", "automata signal ap approve"}}}));
+  CHECK(paused["resume_command"] == "automata resume ap");
+  CHECK(r.err == "automata: run ap is waiting for signal 'approve': send it with: automata signal ap approve, then: "
+                 "automata resume ap\n");
 }
 
 TEST_CASE("cancel of a paused run drives it to its end: compensations, finally, exit 3") {

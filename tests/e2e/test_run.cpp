@@ -3,10 +3,12 @@
 #include <sys/stat.h>
 
 #include "e2e/e2e_support.hpp"
+#include "engine/hash.hpp"
 
 using namespace automata;
 using namespace automata::test;
 using namespace automata::test::e2e;
+using automata::engine::sha256_hex;
 
 namespace {
 
@@ -289,14 +291,85 @@ steps:
   CHECK(p.run_ids() == std::vector<std::string>{"ci-42"});
 }
 
-TEST_CASE("run --run-id --if-exists resume refuses a workflow file that changed, like resume") {
+TEST_CASE("run --run-id --if-exists resume refuses a workflow file that changed, naming both sources") {
   Project p;
-  p.write("wf.yaml", "version: 1\nname: wf\nsteps:\n  a: { run: \"exit 1\" }\n");
+  const std::string before = "version: 1\nname: wf\nsteps:\n  a: { run: \"exit 1\" }\n";
+  const std::string after = "version: 1\nname: wf\nsteps:\n  a: { run: \"exit 0\" }\n";
+  p.write("wf.yaml", before);
   CHECK(p.run({"run", "wf.yaml", "--run-id", "x1"}).exit_code == 1);
-  p.write("wf.yaml", "version: 1\nname: wf\nsteps:\n  a: { run: \"exit 0\" }\n");
-  auto r = p.run({"run", "wf.yaml", "--run-id", "x1", "--if-exists", "resume"});
-  CHECK(r.exit_code == 2);
-  CHECK(r.err.find("automata: error: wf.yaml has changed since run x1 started\n") == 0);
+  p.write("wf.yaml", after);
+  for (const char* mode : {"resume", "skip"}) {
+    auto r = p.run({"run", "wf.yaml", "--run-id", "x1", "--if-exists", mode});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "automata: error: run x1 is of workflow 'wf' (file wf.yaml, source " + sha256_hex(before).substr(0, 12) +
+                       "), not 'wf' (file wf.yaml, source " + sha256_hex(after).substr(0, 12) +
+                       ")\n"
+                       "automata: hint: the file has changed since that run started: choose another --run-id for this "
+                       "run, or continue it with `automata resume x1 --use-current`\n");
+  }
+  CHECK(count_of(read_file(p.run_dir("x1") / "journal.jsonl"), "RunResumed") == 0);
+}
+
+TEST_CASE("run --run-id --if-exists resume|skip: another workflow or other inputs are refused, saying what differs") {
+  Project p;
+  const std::string a = "version: 1\nname: a\ninputs:\n  n: { type: number, default: 1 }\nsteps:\n  s: { run: \"exit 0\" }\n";
+  const std::string b = "version: 1\nname: b\nsteps:\n  s: { run: \"exit 0\" }\n";
+  p.write("a.yaml", a);
+  p.write("b.yaml", b);
+  REQUIRE(p.run({"run", "a.yaml", "--run-id", "k"}).exit_code == 0);
+  for (const char* mode : {"resume", "skip"}) {
+    auto other = p.run({"run", "b.yaml", "--run-id", "k", "--if-exists", mode});
+    CHECK(other.exit_code == 2);
+    CHECK(other.err == "automata: error: run k is of workflow 'a' (file a.yaml, source " + sha256_hex(a).substr(0, 12) +
+                           "), not 'b' (file b.yaml, source " + sha256_hex(b).substr(0, 12) +
+                           ")\n"
+                           "automata: hint: choose another --run-id for this run\n");
+    auto inputs = p.run({"run", "a.yaml", "--run-id", "k", "--if-exists", mode, "-i", "n=2"});
+    CHECK(inputs.exit_code == 2);
+    CHECK(inputs.err == "automata: error: run k was started with other inputs: n=1 (now 2)\n"
+                        "automata: hint: choose another --run-id for this run, or pass the inputs it was started with\n");
+  }
+  auto same = p.run({"run", "a.yaml", "--run-id", "k", "--if-exists", "skip", "-i", "n=1"});
+  CHECK(same.exit_code == 0);
+  CHECK(same.err == "automata: run k exists (succeeded); skipped\n");
+}
+
+TEST_CASE("a dry run's id never stands for a real run; runs and status mark dry runs") {
+  Project p;
+  p.write("wf.yaml", "version: 1\nname: wf\nsteps:\n  a: { run: \"echo a >> a.count\" }\n");
+  REQUIRE(p.run({"run", "wf.yaml", "--run-id", "d1", "--dry-run"}).exit_code == 0);
+  for (const char* mode : {"skip", "resume"}) {
+    auto real = p.run({"run", "wf.yaml", "--run-id", "d1", "--if-exists", mode});
+    CHECK(real.exit_code == 2);
+    CHECK(real.err == fmt::format("automata: error: run d1 was a dry run (run --dry-run): it changed nothing, so it does "
+                                  "not stand for this run; --if-exists {} needs a real run\n"
+                                  "automata: hint: choose another --run-id for the real run, or delete the dry run's "
+                                  "directory first\n",
+                                  mode));
+  }
+  // A dry run again with --if-exists skip is skipped, like any run of the same kind.
+  auto again = p.run({"run", "wf.yaml", "--run-id", "d1", "--dry-run", "--if-exists", "skip"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.err == "automata: run d1 exists (succeeded); skipped\n");
+  REQUIRE(p.run({"run", "wf.yaml", "--run-id", "r1"}).exit_code == 0);
+  auto dry_over_real = p.run({"run", "wf.yaml", "--run-id", "r1", "--dry-run", "--if-exists", "skip"});
+  CHECK(dry_over_real.exit_code == 2);
+  CHECK(dry_over_real.err == "automata: error: run r1 is a real run: a dry run (--dry-run) does not stand for it\n"
+                             "automata: hint: choose another --run-id for the dry run\n");
+  const auto status = p.run({"status", "d1", "--output", "json"}).json_lines();
+  REQUIRE(status.size() == 1);
+  CHECK(status[0]["dry_run"] == true);
+  CHECK_FALSE(p.run({"status", "r1", "--output", "json"}).json_lines().at(0).contains("dry_run"));
+  CHECK(lines_of(p.run({"status", "d1"}).out).at(0) == "run d1  wf  succeeded  (dry run)");
+  const auto listed = p.run({"runs", "--output", "json"}).json_lines();
+  REQUIRE(listed.size() == 2);
+  for (const auto& item : listed) {
+    CHECK(item.value("dry_run", false) == (item["run"] == "d1"));
+  }
+  for (const auto& line : lines_of(p.run({"runs"}).out)) {
+    const bool dry = line.size() >= 11 && line.compare(line.size() - 11, 11, "  (dry run)") == 0;
+    CHECK(dry == (line.rfind("d1 ", 0) == 0));
+  }
 }
 
 TEST_CASE("the run directory is private: directories 0700, files 0600") {

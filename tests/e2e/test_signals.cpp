@@ -209,7 +209,7 @@ TEST_CASE("SIGTERM to a detached run's driver interrupts it like Ctrl-C; resume 
   CHECK(runs_of(p, "last") == 1);
 }
 
-TEST_CASE("live pause: the run stops starting steps and ends paused; a later resume finishes it") {
+TEST_CASE("live pause of a run in the foreground: it ends paused (exit 4) once nothing runs; resume finishes it") {
   Project p;
   p.write("steps.yaml", R"yaml(version: 1
 name: steps
@@ -217,20 +217,84 @@ steps:
   one: { run: "touch one.started; while [ ! -f go ]; do sleep 0.05; done" }
   two: { needs: [one], run: "echo two >> two.count" }
 )yaml");
-  REQUIRE(p.run({"run", "steps.yaml", "--detach", "--run-id", "pz"}).exit_code == 0);
+  auto driver = p.spawn({"--output", "plain", "run", "steps.yaml", "--run-id", "pz"});
   REQUIRE(eventually([&] { return std::filesystem::exists(p.dir() / "one.started"); }));
   const auto paused = p.run({"signal", "pz", "pause"});
   CHECK(paused.exit_code == 0);
   CHECK(paused.err == "automata: signal 'pause' sent to run pz\n");
   REQUIRE(p.wait_for_record("pz", "SignalReceived"));
-  CHECK(run_status_of(p, "pz") == "paused");
+  // While `one` runs, the process lives: a `resume` signal would continue it there.
+  const auto live = p.run({"status", "pz", "--output", "json"}).json_lines().at(0);
+  CHECK(live["status"] == "paused");
+  CHECK(live["paused_reason"] == "paused by signal");
+  CHECK(live["waiting_for"] == Value::array({Value{{"signal", "resume"}, {"command", "automata signal pz resume"}}}));
+  CHECK_FALSE(live.contains("resume_command"));
   p.write("go", "");
-  REQUIRE(p.wait_for_record("pz", "RunPaused"));
-  REQUIRE(eventually([&] { return run_status_of(p, "pz") == "paused"; }));
+  CHECK(driver->wait(10s) == 4);
+  CHECK(lines_of(driver->out()).back().find("paused after") != std::string::npos);
+  CHECK(lines_of(driver->out()).back().find("· resume with: automata resume pz") != std::string::npos);
+  const auto stopped = p.run({"status", "pz", "--output", "json"}).json_lines().at(0);
+  CHECK(stopped["status"] == "paused");
+  CHECK_FALSE(stopped.contains("waiting_for"));
+  CHECK(stopped["resume_command"] == "automata resume pz");
   CHECK_FALSE(std::filesystem::exists(p.dir() / "two.count"));
   const auto resumed = p.run({"resume", "pz"});
   CHECK(resumed.exit_code == 0);
   CHECK(runs_of(p, "two") == 1);
+}
+
+TEST_CASE("a detached run paused by signal keeps its process; `signal RUN resume` continues it, no resume command") {
+  Project p;
+  p.write("steps.yaml", R"yaml(version: 1
+name: steps
+steps:
+  one: { run: "touch one.started; while [ ! -f go ]; do sleep 0.05; done" }
+  two: { needs: [one], run: "echo two >> two.count" }
+)yaml");
+  REQUIRE(p.run({"run", "steps.yaml", "--detach", "--run-id", "dp"}).exit_code == 0);
+  REQUIRE(eventually([&] { return std::filesystem::exists(p.dir() / "one.started"); }));
+  REQUIRE(p.run({"signal", "dp", "pause"}).exit_code == 0);
+  REQUIRE(p.wait_for_record("dp", "SignalReceived"));
+  p.write("go", "");
+  REQUIRE(p.wait_for_record("dp", "StepCompleted", "one"));
+  // Nothing runs, the process waits: status is live and says how to continue.
+  std::this_thread::sleep_for(300ms);
+  CHECK_FALSE(std::filesystem::exists(p.dir() / "two.count"));
+  const auto status = p.run({"status", "dp", "--output", "json"}).json_lines().at(0);
+  CHECK(status["status"] == "paused");
+  CHECK(status["waiting_for"] == Value::array({Value{{"signal", "resume"}, {"command", "automata signal dp resume"}}}));
+  CHECK(lines_of(p.run({"status", "dp"}).out).at(3) == "  paused   paused by signal");
+  const auto sent = p.run({"signal", "dp", "resume"});
+  CHECK(sent.exit_code == 0);
+  CHECK(sent.err == "automata: signal 'resume' sent to run dp\n");
+  REQUIRE(eventually([&] { return run_status_of(p, "dp") == "succeeded"; }));
+  CHECK(runs_of(p, "two") == 1);
+  CHECK_FALSE(has_record(p.journal("dp"), "RunPaused"));
+  CHECK(count_of(read_file(p.run_dir("dp") / "journal.jsonl"), "RunResumed") == 0);
+}
+
+TEST_CASE("a detached run with only a wait step left waits in its process; the signal alone continues it") {
+  Project p;
+  p.write("gate.yaml", R"yaml(version: 1
+name: gate
+steps:
+  approval: { uses: wait, with: { signal: approve } }
+  ship: { needs: [approval], run: "echo by=${{ steps.approval.outputs.data.by }} > shipped.txt" }
+)yaml");
+  REQUIRE(p.run({"run", "gate.yaml", "--detach", "--run-id", "dw"}).exit_code == 0);
+  REQUIRE(p.wait_for_record("dw", "StepStarted", "approval"));
+  Value status;
+  REQUIRE(eventually([&] {
+    status = p.run({"status", "dw", "--output", "json"}).json_lines().at(0);
+    return status["status"] == "paused";
+  }));
+  CHECK(status["paused_reason"] == "waiting for signal 'approve'");
+  CHECK(status["waiting_for"] == Value::array({Value{{"signal", "approve"}, {"command", "automata signal dw approve"}}}));
+  CHECK_FALSE(status.contains("resume_command"));
+  REQUIRE(p.run({"signal", "dw", "approve", "--data", R"({"by": "kim"})"}).exit_code == 0);
+  REQUIRE(eventually([&] { return run_status_of(p, "dw") == "succeeded"; }));
+  CHECK(read_file(p.dir() / "shipped.txt") == "by=kim\n");
+  CHECK_FALSE(has_record(p.journal("dw"), "RunPaused"));
 }
 
 TEST_CASE("live pause then resume signals: the run goes on in the same process") {

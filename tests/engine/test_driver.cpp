@@ -923,6 +923,68 @@ steps:
                                  "StepCompleted b@1", "RunCompleted"});
 }
 
+TEST_CASE("hold_when_paused (a detached run): paused with nothing running, the drive waits for `resume`") {
+  Harness h;
+  h.options.hold_when_paused = true;
+  h.fake().script["a"] = {FakeAttempt::gated("a")};
+  auto wf = h.load(R"(
+version: 1
+name: hold
+steps:
+  a: { uses: fake }
+  b: { uses: fake, needs: [a] }
+)");
+  const auto run_dir = h.create(wf);
+  auto driver = h.open(run_dir, wf);
+  Background bg(*driver);
+  REQUIRE(h.fake().wait_running("a"));
+  driver->post_signal("pause", Value());
+  REQUIRE(h.sink.wait_for("SignalReceived"));
+  h.fake().release("a");
+  REQUIRE(h.sink.wait_for("StepCompleted", "a"));
+  std::this_thread::sleep_for(150ms);  // several loop turns: it must not end the drive nor start b
+  const Value status = driver->live_status();
+  CHECK(status["status"] == "paused");
+  CHECK(status["waiting_for"] ==
+        Value::array({Value{{"signal", "resume"}, {"command", "automata signal r1 resume"}}}));
+  CHECK(h.fake().call_keys() == std::vector<std::string>{"a"});
+  driver->post_signal("resume", Value());
+  CHECK(bg.get().end == RunEnd::succeeded);
+  CHECK(trace(h.journal(run_dir)) ==
+        std::vector<std::string>{"RunStarted", "StepScheduled a@1", "StepStarted a@1", "SignalReceived pause",
+                                 "StepCompleted a@1", "SignalReceived resume", "StepScheduled b@1", "StepStarted b@1",
+                                 "StepCompleted b@1", "RunCompleted"});
+}
+
+TEST_CASE("hold_when_paused: with only a wait step left the drive goes on waiting; its signal completes it") {
+  Harness h;
+  h.options.hold_when_paused = true;
+  auto wf = h.load(R"(
+version: 1
+name: hold-wait
+steps:
+  approval: { uses: wait, with: { signal: approve } }
+  ship: { uses: fake, needs: [approval] }
+)");
+  const auto run_dir = h.create(wf);
+  auto driver = h.open(run_dir, wf);
+  Background bg(*driver);
+  REQUIRE(h.sink.wait_for("StepHeartbeat", "approval"));
+  Value status;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while ((status = driver->live_status())["status"] != "paused" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(status["status"] == "paused");
+  CHECK(status["paused_reason"] == "waiting for signal 'approve'");
+  CHECK(status["waiting_for"] ==
+        Value::array({Value{{"signal", "approve"}, {"command", "automata signal r1 approve"}}}));
+  CHECK_FALSE(status.contains("resume_command"));
+  driver->post_signal("approve", Value());
+  CHECK(bg.get().end == RunEnd::succeeded);
+  CHECK(of_type(h.journal(run_dir), "RunPaused").empty());
+}
+
 TEST_CASE("a wait step receives a signal and its data while other work runs") {
   Harness h;
   h.options.jobs = 2;

@@ -1,5 +1,7 @@
 #include "engine/run_state.hpp"
 
+#include "engine/journal.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -84,6 +86,7 @@ TEST_SUITE("run_state") {
     CHECK(state.to_json(true).dump() ==
           R"({"run":"20261121T153000Z-abc123","workflow":"demo","status":"succeeded",)"
           R"("started":"2026-11-21T15:30:00.000Z","finished":"2026-11-21T15:30:21.000Z",)"
+          R"("duration_ms":20000,"elapsed_ms":21000,)"
           R"("steps":{)"
           R"("build":{"status":"succeeded","attempts":2,"outputs":{"version":"1.0"},"exit_code":0,"duration_ms":120},)"
           R"("lint[tool=tidy]":{"status":"succeeded","attempts":1,"outputs":{},"exit_code":0,"duration_ms":50},)"
@@ -98,7 +101,91 @@ TEST_SUITE("run_state") {
     CHECK(state.to_json(false).dump() ==
           R"({"run":"20261121T153000Z-abc123","workflow":"demo","status":"succeeded",)"
           R"("started":"2026-11-21T15:30:00.000Z","finished":"2026-11-21T15:30:21.000Z",)"
+          R"("duration_ms":20000,"elapsed_ms":21000,)"
           R"("outputs":{"url":"https://x"},"tokens":{"prompt":0,"completion":0,"calls":0}})");
+  }
+
+  TEST_CASE("running time is the sum of the drives; elapsed time counts from the first start") {
+    // Drive 1: 0s..15s (RunPaused); drive 2: 16s..21s. The 1s between them is not running time.
+    const RunState state = happy_run().fold();
+    CHECK(state.running_ms() == 20000);
+    CHECK(state.elapsed_ms() == 21000);
+    // A drive killed without its end record ends at its last record; a signal
+    // recorded while no process drives the run is not running time.
+    Records killed;
+    killed.add("RunStarted", started())                                        // :00
+        .add("StepStarted", {{"step", "build"}, {"attempt", 1}})              // :01
+        .add("StepHeartbeat", {{"step", "build"}, {"attempt", 1}})            // :02, then SIGKILL
+        .add("SignalReceived", {{"name", "approve"}, {"data", nullptr}})      // :03, offline
+        .add("RunResumed", {{"by", "resume"}})                                // :04
+        .add("StepStarted", {{"step", "build"}, {"attempt", 1}});             // :05, still running
+    const RunState live = killed.fold();
+    CHECK(live.running_ms() == 3000);
+    CHECK(live.elapsed_ms() == 5000);
+    const SystemTime at_10s = *parse_timestamp("2026-11-21T15:30:10.000Z");
+    CHECK(live.running_ms(at_10s) == 8000);
+    CHECK(live.elapsed_ms(at_10s) == 10000);
+    const Value json = live.to_json(false, at_10s);
+    CHECK(json["duration_ms"] == 8000);
+    CHECK(json["elapsed_ms"] == 10000);
+  }
+
+  TEST_CASE("a rolled-back step shows as compensated, a failed compensation as compensation_failed") {
+    Records r;
+    r.add("RunStarted", started())
+        .add("StepCompleted", {{"step", "build"}, {"attempt", 1}, {"outputs", Value::object()}, {"duration_ms", 5}})
+        .add("StepCompleted", {{"step", "lint"}, {"attempt", 1}, {"outputs", Value::object()}, {"duration_ms", 6}})
+        .add("StepFailed", {{"step", "test"}, {"attempt", 1}, {"error", "exit code 1"}, {"exit_code", 1}})
+        .add("CompensationStarted", {{"step", "lint"}})
+        .add("CompensationFailed", {{"step", "lint"}, {"error", "exit code 3"}})
+        .add("CompensationStarted", {{"step", "build"}})
+        .add("CompensationCompleted", {{"step", "build"}, {"duration_ms", 2}})
+        .add("RunFailed", {{"error", "step 'test' failed: exit code 1"}});
+    const Value json = r.fold().to_json(true);
+    CHECK(json["steps"]["build"]["status"] == "compensated");
+    CHECK(json["steps"]["lint"]["status"] == "compensation_failed");
+    CHECK(json["steps"]["lint"]["compensation_error"] == "exit code 3");
+    CHECK(json["steps"]["test"]["status"] == "failed");
+    CHECK(json["compensated"] == Value::array({"build"}));
+    CHECK(json["compensation_failed"] == Value::array({"lint"}));
+    // A resume re-runs compensated steps: they are pending again, then succeed.
+    Records resumed = r;
+    resumed.add("RunResumed", {{"by", "resume"}, {"reset", {"build", "lint"}}})
+        .add("StepCompleted", {{"step", "build"}, {"attempt", 1}, {"outputs", Value::object()}, {"duration_ms", 5}});
+    const Value after = resumed.fold().to_json(true);
+    CHECK(after["steps"]["build"]["status"] == "succeeded");
+    CHECK(after["steps"]["lint"]["status"] == "pending");
+    CHECK_FALSE(after.contains("compensated"));
+  }
+
+  TEST_CASE("a paused run says what it waits for and the commands that continue it") {
+    Records r;
+    r.add("RunStarted", started())
+        .add("StepStarted", {{"step", "build"}, {"attempt", 1}})
+        .add("RunPaused", {{"reason", "waiting for signal 'approve'"},
+                           {"waiting_for", {{{"signal", "approve"}, {"command", "automata signal R approve"}}}},
+                           {"resume_command", "automata resume R"}});
+    const std::string id = "20261121T153000Z-abc123";
+    Value json = r.fold().to_json(false);
+    CHECK(json["status"] == "paused");
+    CHECK(json["paused_reason"] == "waiting for signal 'approve'");
+    CHECK(json["waiting_for"] ==
+          Value::array({Value{{"signal", "approve"}, {"command", "automata signal " + id + " approve"}}}));
+    CHECK(json["resume_command"] == "automata resume " + id);
+    // Once the signal is recorded, only the resume is left.
+    r.add("SignalReceived", {{"name", "approve"}, {"data", nullptr}});
+    json = r.fold().to_json(false);
+    CHECK(json["paused_reason"] == "the signals it waited for have been received");
+    CHECK_FALSE(json.contains("waiting_for"));
+    CHECK(json["resume_command"] == "automata resume " + id);
+    // Paused by a `pause` signal, its process still drives it: a `resume` signal continues it.
+    Records by_signal;
+    by_signal.add("RunStarted", started()).add("SignalReceived", {{"name", "pause"}, {"data", nullptr}});
+    json = by_signal.fold().to_json(false);
+    CHECK(json["paused_reason"] == "paused by signal");
+    CHECK(json["waiting_for"] ==
+          Value::array({Value{{"signal", "resume"}, {"command", "automata signal " + id + " resume"}}}));
+    CHECK_FALSE(json.contains("resume_command"));
   }
 
   TEST_CASE("folding by value (records consumed) gives the same state as folding by reference") {
@@ -192,8 +279,9 @@ TEST_SUITE("run_state") {
     CHECK(state.to_json(true).dump() ==
           R"({"run":"20261121T153000Z-abc123","workflow":"demo","status":"failed",)"
           R"("started":"2026-11-21T15:30:00.000Z","finished":"2026-11-21T15:30:12.000Z",)"
-          R"("error":"step 'test' failed: timed out after 1s","steps":{)"
-          R"("build":{"status":"succeeded","attempts":1,"outputs":{},"exit_code":null,"duration_ms":5},)"
+          R"("duration_ms":12000,"elapsed_ms":12000,)"
+          R"("error":"step 'test' failed: timed out after 1s","compensated":["build"],"steps":{)"
+          R"("build":{"status":"compensated","attempts":1,"outputs":{},"exit_code":null,"duration_ms":5},)"
           R"("lint":{"status":"cancelled","attempts":1,"outputs":{},"exit_code":null,"duration_ms":900,)"
           R"("error":"cancelled"},)"
           R"("test":{"status":"failed","attempts":1,"outputs":{},"exit_code":124,"duration_ms":1000,)"
@@ -300,7 +388,8 @@ TEST_SUITE("run_state") {
     const RunState state = fold_records({});
     CHECK(state.status == "running");
     CHECK(state.to_json(true).dump() ==
-          R"({"run":"","workflow":"","status":"running","started":"","finished":null,"steps":{},"outputs":{},)"
+          R"({"run":"","workflow":"","status":"running","started":"","finished":null,"duration_ms":0,"elapsed_ms":0,)"
+          R"("steps":{},"outputs":{},)"
           R"("tokens":{"prompt":0,"completion":0,"calls":0}})");
   }
 
