@@ -44,7 +44,9 @@ class GitServer {
   }
 
   static std::filesystem::path scripts() {
-    return (std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "support" / "git-servers").lexically_normal();
+    // From the source tree's absolute path, not __FILE__: a compiler launcher
+    // (ccache with base_dir) makes __FILE__ relative to the build directory.
+    return std::filesystem::path(AUTOMATA_SOURCE_DIR) / "tests" / "support" / "git-servers";
   }
 
  private:
