@@ -68,13 +68,13 @@ expr::EvalContext Driver::Impl::eval_context(const Instance* instance, const Val
       return &inputs;
     }
     if (root == "env") {
-      return &env_context;
+      return &scope.env_context;
     }
     if (root == "secrets") {
-      return &secrets_context;
+      return &scope.secrets_context;
     }
     if (root == "steps") {
-      return &steps_context;
+      return &scope.steps_context;
     }
     if (root == "matrix") {
       return matrix;
@@ -102,13 +102,13 @@ Result<Value> Driver::Impl::render(const TemplateText& text, const expr::EvalCon
   if (text.text.find("${{") == std::string::npos) {
     return Value(text.text);
   }
-  auto it = template_cache.find(text.text);
-  if (it == template_cache.end()) {
+  auto it = scope.template_cache.find(text.text);
+  if (it == scope.template_cache.end()) {
     auto parsed = expr::Template::parse(text.text);
     if (auto* error = std::get_if<expr::ParseError>(&parsed)) {
       return Error::failed(error->message);
     }
-    it = template_cache.emplace(text.text, std::make_shared<expr::Template>(std::get<expr::Template>(std::move(parsed)))).first;
+    it = scope.template_cache.emplace(text.text, std::make_shared<expr::Template>(std::get<expr::Template>(std::move(parsed)))).first;
   }
   return it->second->render(context);
 }
@@ -174,7 +174,7 @@ Result<bool> Driver::Impl::evaluate_condition(const std::optional<TemplateText>&
 
 void Driver::Impl::update_steps_context(const Instance& instance) {
   // ordered_json lookups are linear: an entry no expression reads is not kept.
-  if (!all_steps_referenced && referenced_steps.count(instance.def->id) == 0) {
+  if (!scope.all_steps_referenced && scope.referenced_steps.count(instance.def->id) == 0) {
     return;
   }
   Value entry = Value::object();
@@ -186,7 +186,7 @@ void Driver::Impl::update_steps_context(const Instance& instance) {
   if (!instance.error.empty()) {
     entry["error"] = instance.error;
   }
-  if (stdout_used.count(instance.def->id) != 0) {
+  if (scope.stdout_used.count(instance.def->id) != 0) {
     std::string tail;
     if (instance.context) {
       tail = instance.context->stdout_tail();
@@ -195,16 +195,16 @@ void Driver::Impl::update_steps_context(const Instance& instance) {
     }
     entry["stdout"] = std::move(tail);
   }
-  steps_context[instance.id] = std::move(entry);
+  scope.steps_context[instance.id] = std::move(entry);
 }
 
 std::vector<std::string> Driver::Impl::step_environment(const StepDef& def, const Instance& instance,
                                                         const expr::EvalContext& context,
                                                         const std::vector<std::string>& secret_names,
                                                         Result<void>& error) {
-  std::map<std::string, std::string> env = step_base_env;
+  std::map<std::string, std::string> env = scope.step_base_env;
   for (const auto& name : secret_names) {
-    if (const auto it = base_env_map.find(name); it != base_env_map.end()) {
+    if (const auto it = scope.base_env_map.find(name); it != scope.base_env_map.end()) {
       env[name] = it->second;
     }
   }
@@ -278,7 +278,7 @@ Result<std::shared_ptr<const ShellScript>> Driver::Impl::shell_script(const Temp
   std::string key = shell;
   key += '\0';
   key += run.text;
-  if (const auto it = script_cache.find(key); it != script_cache.end()) {
+  if (const auto it = scope.script_cache.find(key); it != scope.script_cache.end()) {
     return it->second;
   }
   auto prepared = prepare_shell_script(run.text, shell);
@@ -286,7 +286,7 @@ Result<std::shared_ptr<const ShellScript>> Driver::Impl::shell_script(const Temp
     return Error::failed(fmt::format("run: {}", problem->message));
   }
   auto script = std::make_shared<const ShellScript>(std::get<ShellScript>(std::move(prepared)));
-  script_cache.emplace(std::move(key), script);
+  scope.script_cache.emplace(std::move(key), script);
   return script;
 }
 
@@ -294,20 +294,20 @@ Result<void> Driver::Impl::prepare_contexts() {
   for (const auto& entry : base_environment) {
     const auto eq = entry.find('=');
     if (eq != std::string::npos) {
-      base_env_map[entry.substr(0, eq)] = entry.substr(eq + 1);
+      scope.base_env_map[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
   }
   // Secrets reach neither the env context nor a step, unless the step names them.
-  env_context = Value::object();
-  for (const auto& [key, value] : base_env_map) {
+  scope.env_context = Value::object();
+  for (const auto& [key, value] : scope.base_env_map) {
     if (!is_secret_variable(key, workflow->secrets)) {
-      step_base_env[key] = value;
-      env_context[key] = value;
+      scope.step_base_env[key] = value;
+      scope.env_context[key] = value;
     }
   }
   for (const auto& name : workflow->secrets) {
-    const auto it = base_env_map.find(name);
-    secrets_context[name] = it != base_env_map.end() ? it->second : std::string();
+    const auto it = scope.base_env_map.find(name);
+    scope.secrets_context[name] = it != scope.base_env_map.end() ? it->second : std::string();
   }
   expr::EvalContext context = eval_context(nullptr, nullptr);
   for (const auto& [name, text] : workflow->env) {
@@ -315,8 +315,8 @@ Result<void> Driver::Impl::prepare_contexts() {
     if (!value.ok()) {
       return Error::failed(fmt::format("env.{}: {}", name, value.error().message));
     }
-    step_base_env[name] = as_text(value.value());
-    env_context[name] = step_base_env[name];
+    scope.step_base_env[name] = as_text(value.value());
+    scope.env_context[name] = scope.step_base_env[name];
   }
   return {};
 }

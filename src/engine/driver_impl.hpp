@@ -12,6 +12,7 @@
 #include "engine/driver.hpp"
 #include "engine/step_threads.hpp"
 #include "engine/expr.hpp"
+#include "engine/expression_scope.hpp"
 #include "engine/run_stage.hpp"
 #include "engine/shell_script.hpp"
 
@@ -85,9 +86,8 @@ struct Driver::Impl {
   std::optional<std::string> torn_note;
   std::filesystem::path cwd;  // where the run started
   std::vector<std::string> base_environment;
-  Value secrets_context = Value::object();
-  Value env_context = Value::object();
   Value inputs;
+  ExpressionScope scope;  // contexts, environments, caches (driver_eval.cpp)
   SteadyTime drive_started{};
   SystemTime run_started_wall{};
   std::int64_t previous_duration_ms = 0;
@@ -117,14 +117,12 @@ struct Driver::Impl {
   // for (live status shows the run paused, waiting for them).
   std::vector<std::string> held_waiting_for;
   std::vector<int> compensation_queue;  // instance indices, run one at a time
-  std::set<std::string> stdout_used;     // step ids whose stdout an expression reads
   StepContext* parent_context = nullptr;  // a child workflow waits for signals through its parent step
   bool run_failed = false;
   bool budget_exceeded = false;  // the run's budget stopped it (RunFailed says so)
   std::string failure_message;
   std::string failed_step;
   std::size_t announced_total = 0;
-  Value steps_context = Value::object();
   // Scheduling is event-driven so a step costs the same in a run of 30 or
   // 30,000 steps: nodes whose needs are all done wait in ready_nodes, expanded
   // unfinished nodes in active_nodes, running or retrying instances in live.
@@ -133,9 +131,6 @@ struct Driver::Impl {
   std::vector<int> active_nodes;
   std::vector<int> live;
   std::size_t total_instances = 0;
-  // steps.X entries are kept only for steps an expression can read.
-  std::set<std::string> referenced_steps;
-  bool all_steps_referenced = false;
   void node_done(int node_index);
   std::unique_ptr<ControlServer> control;
   // Last: destroyed (and so joined) before anything its jobs touch.
@@ -149,6 +144,24 @@ struct Driver::Impl {
   // driver.cpp
   Result<Value> emit(Value record);  // mask, journal, fold, deliver; returns the full record
   Result<DriveResult> run_loop();
+  // driver_loop.cpp: the phases of one turn of the loop.
+  struct Turn {
+    enum class Next { again, sleep, stop, end_run } next = Next::sleep;
+    DriveResult result;  // for stop: how the drive ends (interrupted, paused)
+  };
+  Result<void> take_inbox();        // posted signals and an interrupt
+  Result<void> take_completions();  // finished attempts
+  void enforce_timeouts(SteadyTime now);
+  bool may_schedule() const;
+  Result<bool> start_next_compensation(SteadyTime now);
+  Result<Turn> decide_turn(std::unique_lock<std::mutex>& lock);
+  Result<Turn> when_nothing_runs();
+  Turn when_only_waits_run();
+  bool stage_done() const;
+  Result<DriveResult> pause_run();
+  void sleep_until_next(std::unique_lock<std::mutex>& lock);
+  Result<DriveResult> end_run();
+  bool compensations_planned = false;  // the compensation stage queued them (once)
   // driver_schedule.cpp
   void build_nodes();
   bool node_ready(const Node& node) const;
@@ -187,10 +200,6 @@ struct Driver::Impl {
   // AUTOMATA_EXPR_<n>=value for each expression of a run script (shell_script.hpp).
   Result<std::vector<std::string>> script_variables(const ShellScript& script, const expr::EvalContext& context);
   Result<void> prepare_contexts();
-  std::map<std::string, std::string> base_env_map;   // the process environment, secrets included
-  std::map<std::string, std::string> step_base_env;  // what every step starts from: no secrets, the workflow's env
-  std::unordered_map<std::string, std::shared_ptr<const ShellScript>> script_cache;  // by shell and run text
-  std::unordered_map<std::string, std::shared_ptr<expr::Template>> template_cache;  // by source text
 };
 
 }  // namespace automata::engine

@@ -1,5 +1,7 @@
 // The scheduler loop (architecture.md step 4-7): a ready set, caps, retries,
 // timeouts, stages (main, compensations, on_failure, finally), and the end.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "engine/driver_context.hpp"
@@ -195,6 +197,9 @@ Result<void> Driver::Impl::run_compensations() {
   return {};
 }
 
+// The loop (ninja's Builder, style.md): take what arrived, start what is
+// ready, and when nothing runs decide what the run does next; then sleep
+// until something can happen. Each phase is one function below.
 Result<DriveResult> Driver::Impl::run_loop() {
   std::unique_lock lock(mutex);
   build_nodes();
@@ -205,167 +210,223 @@ Result<DriveResult> Driver::Impl::run_loop() {
     return DriveResult{RunEnd::failed, failure_message, Value::object(), {}};
   }
   announce_total();
-  bool compensations_planned = false;
   while (true) {
-    std::deque<std::pair<std::string, Value>> inbox;
-    {
-      std::lock_guard inbox_lock(inbox_mutex);
-      inbox.swap(posted_signals);
-    }
-    for (auto& [name, data] : inbox) {
-      TRY(handle_signal(name, data));
-    }
-    if (interrupt_requested && stop != StopMode::interrupt) {
-      request_stop(StopMode::interrupt);
-    }
-    while (!completions.empty()) {
-      Completion completion = std::move(completions.front());
-      completions.pop_front();
-      // The job that pushed the completion no longer touches the instance.
-      instances[static_cast<std::size_t>(completion.instance)].executing = false;
-      TRY(handle_completion(std::move(completion)));
-    }
+    TRY(take_inbox());
+    TRY(take_completions());
     const SteadyTime now = services.clock->steady_now();
-    std::erase_if(live, [&](int index) {
-      const auto phase = instances[static_cast<std::size_t>(index)].phase;
-      return phase != InstancePhase::running && phase != InstancePhase::retry_wait;
-    });
-    for (int index : live) {
-      Instance& instance = instances[static_cast<std::size_t>(index)];
-      if (instance.phase == InstancePhase::running && !instance.timed_out && now >= instance.deadline) {
-        instance.timed_out = true;
-        cancel_instance(instance, false);
-      }
-    }
-    // A cancel or rollback stops the main steps, not the cleanup stages
-    // (on_failure, finally) that follow them.
-    const bool may_schedule =
-        stop == StopMode::none || (stop != StopMode::interrupt && (stage == RunStage::on_failure || stage == RunStage::finally));
-    if (may_schedule && !paused && !pause_exit) {
+    enforce_timeouts(now);
+    if (may_schedule()) {
       TRY(schedule_ready(now));
     }
-    // Compensations run one at a time, newest completed step first.
-    if (stage == RunStage::compensate && stop != StopMode::interrupt && !pause_exit && running_count(false) == 0 &&
-        !compensation_queue.empty()) {
-      const int next = compensation_queue.front();
-      compensation_queue.erase(compensation_queue.begin());
-      TRY(start_attempt(next, now));
+    TRY_ASSIGN(const bool compensating, start_next_compensation(now));
+    if (compensating) {
       continue;
     }
-    const int running = running_count(false);
-    held_waiting_for.clear();
-    if (running == 0 && paused && !pause_exit && stop == StopMode::none && options.hold_when_paused) {
-      // Held: nothing runs until a `resume` (or a stop) arrives.
-      wake.wait_until(lock, std::chrono::steady_clock::now() + k_wake_poll);
-      continue;
-    }
-    if (running == 0) {
-      if (stop == StopMode::interrupt) {
-        TRY(emit({{"type", "RunInterrupted"}, {"reason", interrupt_requested ? "interrupted by signal" : "stopped"}}));
-        TRY(journal->sync());
-        return DriveResult{RunEnd::interrupted, "interrupted", Value::object(), {}};
-      }
-      if (paused || pause_exit) {
-        std::string reason = "paused by signal";
-        std::vector<std::string> names;
-        if (pause_exit) {
-          names = awaited_signals(instances, InstancePhase::waiting);
-          reason = fmt::format("waiting for signal {}", names.empty() ? std::string("") :
-                                                         fmt::format("'{}'", fmt::join(names, "', '")));
-        }
-        // How to continue, for every output mode: the signals to send, then resume.
-        Value how = Value::object();
-        add_pause_fields(how, run_id, reason, names, true);
-        Value record = {{"type", "RunPaused"}, {"reason", reason}};
-        if (how.contains("waiting_for")) {
-          record["waiting_for"] = how["waiting_for"];
-        }
-        record["resume_command"] = how["resume_command"];
-        TRY(emit(std::move(record)));
-        TRY(journal->sync());
-        return DriveResult{RunEnd::paused, reason, Value::object(), names};
-      }
-      // After a cancel or rollback nothing new starts, so the main steps that
-      // have not run (not yet ready, or not yet expanded) are skipped now:
-      // otherwise the stage would wait forever for steps no one will start.
-      if (stage == RunStage::main && (stop == StopMode::cancel || stop == StopMode::rollback)) {
-        TRY(skip_remaining(Phase::main, stop == StopMode::cancel ? "run cancelled" : "run rolled back"));
-      }
-      // Is the current stage finished?
-      bool stage_done = true;
-      if (schedules_steps(stage)) {
-        const Phase phase = phase_of(stage);
-        for (const auto& node : nodes) {
-          if (node.def->phase == phase && !node.done) {
-            stage_done = false;
-            break;
-          }
-        }
-      } else if (stage == RunStage::compensate) {
-        stage_done = compensation_queue.empty();
-      }
-      if (stage_done) {
-        if (stage == RunStage::main && stop == StopMode::rollback) {
-          run_failed = true;
-        }
-        stage = next_stage(stage, run_failed, stop);
-        if (stage == RunStage::compensate && !compensations_planned) {
-          compensations_planned = true;
-          TRY(run_compensations());
-        }
-        if (stage == RunStage::end) {
-          break;
-        }
+    TRY_ASSIGN(Turn turn, decide_turn(lock));
+    switch (turn.next) {
+      case Turn::Next::again:
         continue;
-      }
-      // Nothing runs, the stage is not done: only retry timers can move it.
-    } else if (running == blocked_on_signal && stop == StopMode::none && !pause_exit) {
-      // Everything still running is waiting for a signal and nothing else is
-      // ready or retrying: the run is paused until a signal and `resume`.
-      bool other_work = false;
-      for (int index : live) {
-        if (instances[static_cast<std::size_t>(index)].phase == InstancePhase::retry_wait) {
-          other_work = true;
-        }
-      }
-      if (!other_work && options.hold_when_paused) {
-        // Held: the waits go on in this process; live status shows what they wait for.
-        held_waiting_for = awaited_signals(instances, InstancePhase::running);
-      } else if (!other_work) {
-        pause_exit = true;
-        for (int index : live) {
-          Instance& instance = instances[static_cast<std::size_t>(index)];
-          if (instance.phase == InstancePhase::running) {
-            // A child workflow waiting for a signal is stopped like on Ctrl-C:
-            // it records RunInterrupted and resumes with the parent.
-            cancel_instance(instance, true);
-          }
-        }
-        wake.notify_all();
+      case Turn::Next::sleep:
+        sleep_until_next(lock);
         continue;
-      }
+      case Turn::Next::stop:
+        return std::move(turn.result);
+      case Turn::Next::end_run:
+        return end_run();
     }
-    // Sleep until the next thing that can happen: a completion, a signal, a
-    // retry coming due, or a timeout.
-    SteadyTime next = SteadyTime::max();
-    for (int index : live) {
-      const Instance& instance = instances[static_cast<std::size_t>(index)];
-      if (instance.phase == InstancePhase::retry_wait) {
-        next = std::min(next, instance.retry_at);
-      } else if (instance.phase == InstancePhase::running && !instance.timed_out) {
-        next = std::min(next, instance.deadline);
-      }
-    }
-    auto something_pending = [&] {
-      std::lock_guard inbox_lock(inbox_mutex);
-      return !completions.empty() || !posted_signals.empty() || (interrupt_requested && stop != StopMode::interrupt);
-    };
-    if (something_pending()) {
-      continue;
-    }
-    wake.wait_until(lock, std::min(next, std::chrono::steady_clock::now() + k_wake_poll));
   }
-  // The end.
+}
+
+Result<void> Driver::Impl::take_inbox() {
+  std::deque<std::pair<std::string, Value>> inbox;
+  {
+    std::lock_guard inbox_lock(inbox_mutex);
+    inbox.swap(posted_signals);
+  }
+  for (auto& [name, data] : inbox) {
+    TRY(handle_signal(name, data));
+  }
+  if (interrupt_requested && stop != StopMode::interrupt) {
+    request_stop(StopMode::interrupt);
+  }
+  return {};
+}
+
+Result<void> Driver::Impl::take_completions() {
+  while (!completions.empty()) {
+    Completion completion = std::move(completions.front());
+    completions.pop_front();
+    // The job that pushed the completion no longer touches the instance.
+    instances[static_cast<std::size_t>(completion.instance)].executing = false;
+    TRY(handle_completion(std::move(completion)));
+  }
+  return {};
+}
+
+void Driver::Impl::enforce_timeouts(SteadyTime now) {
+  std::erase_if(live, [&](int index) {
+    const auto phase = instances[static_cast<std::size_t>(index)].phase;
+    return phase != InstancePhase::running && phase != InstancePhase::retry_wait;
+  });
+  for (int index : live) {
+    Instance& instance = instances[static_cast<std::size_t>(index)];
+    if (instance.phase == InstancePhase::running && !instance.timed_out && now >= instance.deadline) {
+      instance.timed_out = true;
+      cancel_instance(instance, false);
+    }
+  }
+}
+
+bool Driver::Impl::may_schedule() const {
+  // A cancel or rollback stops the main steps, not the cleanup stages
+  // (on_failure, finally) that follow them.
+  const bool cleanup = stage == RunStage::on_failure || stage == RunStage::finally;
+  return (stop == StopMode::none || (stop != StopMode::interrupt && cleanup)) && !paused && !pause_exit;
+}
+
+// Compensations run one at a time, newest completed step first.
+Result<bool> Driver::Impl::start_next_compensation(SteadyTime now) {
+  if (stage != RunStage::compensate || stop == StopMode::interrupt || pause_exit || running_count(false) != 0 ||
+      compensation_queue.empty()) {
+    return false;
+  }
+  const int next = compensation_queue.front();
+  compensation_queue.erase(compensation_queue.begin());
+  TRY(start_attempt(next, now));
+  return true;
+}
+
+Result<Driver::Impl::Turn> Driver::Impl::decide_turn(std::unique_lock<std::mutex>& lock) {
+  const int running = running_count(false);
+  held_waiting_for.clear();
+  if (running == 0 && paused && !pause_exit && stop == StopMode::none && options.hold_when_paused) {
+    // Held: nothing runs until a `resume` (or a stop) arrives.
+    wake.wait_until(lock, std::chrono::steady_clock::now() + k_wake_poll);
+    return Turn{Turn::Next::again, {}};
+  }
+  if (running == 0) {
+    return when_nothing_runs();
+  }
+  if (running == blocked_on_signal && stop == StopMode::none && !pause_exit) {
+    return when_only_waits_run();
+  }
+  return Turn{Turn::Next::sleep, {}};
+}
+
+Result<Driver::Impl::Turn> Driver::Impl::when_nothing_runs() {
+  if (stop == StopMode::interrupt) {
+    TRY(emit({{"type", "RunInterrupted"}, {"reason", interrupt_requested ? "interrupted by signal" : "stopped"}}));
+    TRY(journal->sync());
+    return Turn{Turn::Next::stop, DriveResult{RunEnd::interrupted, "interrupted", Value::object(), {}}};
+  }
+  if (paused || pause_exit) {
+    TRY_ASSIGN(DriveResult result, pause_run());
+    return Turn{Turn::Next::stop, std::move(result)};
+  }
+  // After a cancel or rollback nothing new starts, so the main steps that
+  // have not run (not yet ready, or not yet expanded) are skipped now:
+  // otherwise the stage would wait forever for steps no one will start.
+  if (stage == RunStage::main && (stop == StopMode::cancel || stop == StopMode::rollback)) {
+    TRY(skip_remaining(Phase::main, stop == StopMode::cancel ? "run cancelled" : "run rolled back"));
+  }
+  if (!stage_done()) {
+    return Turn{Turn::Next::sleep, {}};  // only retry timers can move it
+  }
+  if (stage == RunStage::main && stop == StopMode::rollback) {
+    run_failed = true;
+  }
+  stage = next_stage(stage, run_failed, stop);
+  if (stage == RunStage::compensate && !compensations_planned) {
+    compensations_planned = true;
+    TRY(run_compensations());
+  }
+  return Turn{stage == RunStage::end ? Turn::Next::end_run : Turn::Next::again, {}};
+}
+
+bool Driver::Impl::stage_done() const {
+  if (stage == RunStage::compensate) {
+    return compensation_queue.empty();
+  }
+  if (!schedules_steps(stage)) {
+    return true;
+  }
+  const Phase phase = phase_of(stage);
+  return std::none_of(nodes.begin(), nodes.end(),
+                      [phase](const Node& node) { return node.def->phase == phase && !node.done; });
+}
+
+// Everything still running waits for a signal and nothing else is ready or
+// retrying: a held run waits on in this process; any other pauses until a
+// signal and `resume`.
+Driver::Impl::Turn Driver::Impl::when_only_waits_run() {
+  const bool other_work = std::any_of(live.begin(), live.end(), [this](int index) {
+    return instances[static_cast<std::size_t>(index)].phase == InstancePhase::retry_wait;
+  });
+  if (other_work) {
+    return Turn{Turn::Next::sleep, {}};
+  }
+  if (options.hold_when_paused) {
+    // Held: the waits go on in this process; live status shows what they wait for.
+    held_waiting_for = awaited_signals(instances, InstancePhase::running);
+    return Turn{Turn::Next::sleep, {}};
+  }
+  pause_exit = true;
+  for (int index : live) {
+    Instance& instance = instances[static_cast<std::size_t>(index)];
+    if (instance.phase == InstancePhase::running) {
+      // A child workflow waiting for a signal is stopped like on Ctrl-C:
+      // it records RunInterrupted and resumes with the parent.
+      cancel_instance(instance, true);
+    }
+  }
+  wake.notify_all();
+  return Turn{Turn::Next::again, {}};
+}
+
+Result<DriveResult> Driver::Impl::pause_run() {
+  std::string reason = "paused by signal";
+  std::vector<std::string> names;
+  if (pause_exit) {
+    names = awaited_signals(instances, InstancePhase::waiting);
+    reason = fmt::format("waiting for signal {}",
+                         names.empty() ? std::string("") : fmt::format("'{}'", fmt::join(names, "', '")));
+  }
+  // How to continue, for every output mode: the signals to send, then resume.
+  Value how = Value::object();
+  add_pause_fields(how, run_id, reason, names, true);
+  Value record = {{"type", "RunPaused"}, {"reason", reason}};
+  if (how.contains("waiting_for")) {
+    record["waiting_for"] = how["waiting_for"];
+  }
+  record["resume_command"] = how["resume_command"];
+  TRY(emit(std::move(record)));
+  TRY(journal->sync());
+  return DriveResult{RunEnd::paused, reason, Value::object(), names};
+}
+
+// Sleeps until the next thing that can happen: a completion, a signal, a
+// retry coming due, or a timeout.
+void Driver::Impl::sleep_until_next(std::unique_lock<std::mutex>& lock) {
+  SteadyTime next = SteadyTime::max();
+  for (int index : live) {
+    const Instance& instance = instances[static_cast<std::size_t>(index)];
+    if (instance.phase == InstancePhase::retry_wait) {
+      next = std::min(next, instance.retry_at);
+    } else if (instance.phase == InstancePhase::running && !instance.timed_out) {
+      next = std::min(next, instance.deadline);
+    }
+  }
+  {
+    std::lock_guard inbox_lock(inbox_mutex);
+    if (!completions.empty() || !posted_signals.empty() || (interrupt_requested && stop != StopMode::interrupt)) {
+      return;
+    }
+  }
+  wake.wait_until(lock, std::min(next, std::chrono::steady_clock::now() + k_wake_poll));
+}
+
+// Every stage is over: the workflow's outputs and the closing record.
+Result<DriveResult> Driver::Impl::end_run() {
   // duration_ms: the time the run was driven, this drive and those before
   // (resumes); elapsed_ms: since its first start.
   const SystemTime end_time = services.clock->wall_now();

@@ -62,14 +62,14 @@ void Driver::Impl::build_nodes() {
     if (id.empty()) {
       continue;
     }
-    referenced_steps.emplace(id);
+    scope.referenced_steps.emplace(id);
     // Only steps whose stdout an expression reads keep it in the journal.
     if (source.substr(end, 7) == ".stdout") {
-      stdout_used.emplace(id);
+      scope.stdout_used.emplace(id);
     }
   }
   // steps['x'], steps[expr] or steps.*: any step may be read.
-  all_steps_referenced = source.find("steps[") != std::string_view::npos || source.find("steps.*") != std::string_view::npos;
+  scope.all_steps_referenced = source.find("steps[") != std::string_view::npos || source.find("steps.*") != std::string_view::npos;
 }
 
 bool Driver::Impl::node_ready(const Node& node) const { return node.pending_needs == 0; }
@@ -229,7 +229,7 @@ void Driver::Impl::update_node(int node_index) {
   }
   node_done(node_index);
   node.status = any_failed ? "failed" : any_cancelled ? "cancelled" : all_skipped ? "skipped" : "succeeded";
-  if (node.def->matrix && (all_steps_referenced || referenced_steps.count(node.def->id) != 0)) {
+  if (node.def->matrix && (scope.all_steps_referenced || scope.referenced_steps.count(node.def->id) != 0)) {
     Value entry = Value::object();
     Value outputs = Value::array();
     for (int index : node.instances) {
@@ -237,7 +237,7 @@ void Driver::Impl::update_node(int node_index) {
     }
     entry["status"] = node.status;
     entry["outputs"] = std::move(outputs);
-    steps_context[node.def->id] = std::move(entry);
+    scope.steps_context[node.def->id] = std::move(entry);
   }
 }
 
@@ -551,9 +551,9 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
       Value self = {{"status", "succeeded"}, {"outputs", instance.outputs},
                     {"exit_code", result.exit_code ? Value(*result.exit_code) : Value()},
                     {"stdout", step_context.stdout_tail()}, {"attempts", instance.attempt}};
-      steps_context[instance.id] = self;
+      scope.steps_context[instance.id] = self;
       if (instance.matrix.is_object()) {
-        steps_context[instance.def->id] = self;
+        scope.steps_context[instance.def->id] = self;
       }
       expr::EvalContext context = eval_context(&instance, nullptr);
       for (const auto& [name, text] : instance.def->outputs) {
@@ -574,7 +574,7 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
     if (result.exit_code) {
       record["exit_code"] = *result.exit_code;
     }
-    if (stdout_used.count(instance.def->id) != 0) {
+    if (scope.stdout_used.count(instance.def->id) != 0) {
       record["stdout"] = step_context.stdout_tail();
     }
     if (Value usage = step_context.llm_usage(); !usage.is_null()) {
@@ -628,7 +628,7 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
     masker.mask_value(outputs);
     failed["outputs"] = std::move(outputs);
   }
-  if (stdout_used.count(instance.def->id) != 0) {
+  if (scope.stdout_used.count(instance.def->id) != 0) {
     failed["stdout"] = step_context.stdout_tail();
   }
   // Tokens spent by a failed attempt count too (a budget stop is a failure).
