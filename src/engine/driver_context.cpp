@@ -113,13 +113,14 @@ Result<void> InstanceContext::record_process(const ProcessIdentity& identity, st
   if (m_compensation) {
     record["compensation"] = true;
   }
-  {
-    std::lock_guard lock(m_driver.mutex);
-    TRY(m_driver.emit(std::move(record)));
-  }
-  // Synced before the command runs (the shim waits for it): a side effect
-  // the journal cannot point to would happen twice after a crash.
-  return m_driver.journal->sync();
+  // Written (one write(2), in the kernel's page cache) before the command
+  // runs: the shim waits for it. Not fdatasync'ed: a driver that dies, even
+  // by SIGKILL, leaves the record behind, and the machine crash that could
+  // lose it takes the step's processes with it, so no attempt it points to
+  // can outlive it, and the command need not wait for the disk.
+  std::lock_guard lock(m_driver.mutex);
+  TRY(m_driver.emit(std::move(record)));
+  return {};
 }
 std::string InstanceContext::mask(std::string_view text) const { return m_driver.masker.mask(text); }
 bool InstanceContext::dry_run() const { return m_driver.state.dry_run; }
