@@ -43,7 +43,7 @@ Masker masker_for(const Workflow& workflow) {
   // token_env: NAME and the like: the variable holds a credential whatever it is called.
   const auto add_env_params = [&named](const StepDef& step) {
     for (const auto& [key, value] : step.with.items()) {
-      if (value.is_string() && key.size() > 4 && key.compare(key.size() - 4, 4, "_env") == 0 &&
+      if (value.is_string() && names_a_secret_variable(key) &&
           value.get_ref<const std::string&>().find("${{") == std::string::npos) {
         named.push_back(value.get<std::string>());
       }

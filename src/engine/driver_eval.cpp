@@ -240,7 +240,7 @@ std::vector<std::string> Driver::Impl::secrets_for_step(const StepDef& def, cons
     }
     // password_env, token_env, ...: a parameter naming the variable that holds a credential.
     for (const auto& [key, value] : params.items()) {
-      if (value.is_string() && key.size() > 4 && key.compare(key.size() - 4, 4, "_env") == 0) {
+      if (value.is_string() && names_a_secret_variable(key)) {
         names.push_back(value.get<std::string>());
       }
     }

@@ -214,6 +214,18 @@ int resolve_executable(const std::string& name, const std::filesystem::path& cwd
   return error;
 }
 
+// The NULL-terminated array of C strings execve and posix_spawn take; it
+// points into `strings`, which must outlive it.
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& text : strings) {
+    out.push_back(const_cast<char*>(text.c_str()));
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
 // Returns 0 or an errno value; on success pid is the child, leader of its own group.
 int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
   SpawnFileActions actions;
@@ -263,18 +275,8 @@ int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
     return err;
   }
 
-  std::vector<char*> argv;
-  argv.reserve(spec.argv.size() + 1);
-  for (const auto& arg : spec.argv) {
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  }
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  envp.reserve(spec.env.size() + 1);
-  for (const auto& entry : spec.env) {
-    envp.push_back(const_cast<char*>(entry.c_str()));
-  }
-  envp.push_back(nullptr);
+  std::vector<char*> argv = c_strings(spec.argv);
+  std::vector<char*> envp = c_strings(spec.env);
 
   // glibc's posix_spawnp reports exec and chdir failures of the child here.
   return ::posix_spawnp(&pid, argv[0], &actions.value, &attr.value, argv.data(), envp.data());
@@ -285,18 +287,8 @@ int spawn_child(const ProcessSpec& spec, int out_fd, int err_fd, pid_t& pid) {
 // an errno value; a failure inside the child is reported after "go".
 int fork_shim(const ProcessSpec& spec, const std::string& executable, int out_fd, int err_fd, int control_fd,
               pid_t& pid) {
-  std::vector<char*> argv;
-  argv.reserve(spec.argv.size() + 1);
-  for (const auto& arg : spec.argv) {
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  }
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  envp.reserve(spec.env.size() + 1);
-  for (const auto& entry : spec.env) {
-    envp.push_back(const_cast<char*>(entry.c_str()));
-  }
-  envp.push_back(nullptr);
+  std::vector<char*> argv = c_strings(spec.argv);
+  std::vector<char*> envp = c_strings(spec.env);
   const std::string cwd = spec.cwd.string();
   ShimSetup setup;
   setup.out_fd = out_fd;

@@ -34,6 +34,10 @@ bool is_secret_variable(std::string_view name, const std::vector<std::string>& d
          std::find(known.begin(), known.end(), name) != known.end() || looks_secret(name);
 }
 
+bool names_a_secret_variable(std::string_view parameter) {
+  return parameter.size() > 4 && parameter.substr(parameter.size() - 4) == "_env";
+}
+
 std::vector<std::string> variables_named_in_script(std::string_view script, const std::vector<std::string>& names) {
   std::vector<std::string> found;
   for (const auto& name : names) {
