@@ -19,7 +19,7 @@ check src/commands '#include *[<"]cli/' "src/commands includes cli/"
 # The driver's own parts are private to the engine: tools and commands see it
 # through driver.hpp, step_kind.hpp and events.hpp only.
 for dir in src/tools src/commands src/cli; do
-  check "$dir" '#include *[<"]engine/driver_(impl|context)\.hpp' "the driver's private headers are included in $dir"
+  check "$dir" '#include *[<"]engine/(driver_(impl|context|inbox)|step_graph|run_flow|expression_scope)\.hpp' "the driver's private headers are included in $dir"
 done
 if grep -rnE '\b(std::)?(exit|_Exit|abort|quick_exit)\s*\(' src/engine src/tools src/commands >/dev/null 2>&1; then
   echo "check-layers: only main chooses the exit code; these exit below cli/:" >&2

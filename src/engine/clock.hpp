@@ -14,6 +14,11 @@ class Clock {
   virtual ~Clock() = default;
   virtual SystemTime wall_now() const = 0;    // for journal timestamps
   virtual SteadyTime steady_now() const = 0;  // for durations and deadlines
+  // How long to block, in real time, waiting for `span` to pass on this
+  // clock. The real clock answers `span`; a clock that tests move by hand
+  // answers a short poll, so a wait sees its advance at once. Callers loop:
+  // wait, then read the clock again.
+  virtual Duration real_wait(Duration span) const { return span; }
 };
 
 class RealClock final : public Clock {

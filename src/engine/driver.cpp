@@ -182,7 +182,7 @@ Driver::~Driver() {
 void Driver::Impl::stop_step_threads() {
   {
     std::lock_guard guard(mutex);
-    for (auto& instance : instances) {
+    for (auto& instance : graph.instances) {
       if (instance.executing && instance.cancel) {
         instance.cancel->cancel();
       }
@@ -229,7 +229,7 @@ Result<std::unique_ptr<Driver>> Driver::open(const std::filesystem::path& run_di
                                                 impl->options.durability, *impl->services.clock));
   TRY(make_run_subdirs(run_dir));
   for (char** env = environ; env != nullptr && *env != nullptr; ++env) {
-    impl->base_environment.emplace_back(*env);
+    impl->scope.base_environment.emplace_back(*env);
   }
   auto driver = std::unique_ptr<Driver>(new Driver(std::move(impl)));
   Impl& d = *driver->m_impl;
@@ -305,8 +305,8 @@ Result<void> Driver::Impl::write_run_json(const std::string& status) {
   } else {
     info.erase("pid");
   }
-  if (!failure_message.empty() && status == "failed") {
-    info["error"] = masker.mask(failure_message);
+  if (!outcome.message.empty() && status == "failed") {
+    info["error"] = masker.mask(outcome.message);
   } else {
     info.erase("error");
   }
@@ -321,7 +321,6 @@ Result<DriveResult> Driver::drive() {
     AsyncSinks& sinks;
     ~FlushAtEnd() { sinks.flush(); }
   } flush_at_end{*d.sinks};
-  d.drive_started = d.services.clock->steady_now();
   if (d.options.control_socket) {
     auto server = ControlServer::start(d.run_dir / "control.sock", *this);
     if (server.ok()) {
@@ -346,7 +345,7 @@ void Driver::interrupt() {
   Impl& d = *m_impl;
   // No lock: the driver's loop sees the flag and stops its steps and child
   // workflows itself (request_stop), so this is safe from any thread.
-  d.interrupt_requested = true;
+  d.inbox.request_interrupt();
   d.wake.notify_all();
 }
 
@@ -357,10 +356,7 @@ void Driver::interrupt_hard() {
 
 void Driver::post_signal(const std::string& name, const Value& data) {
   Impl& d = *m_impl;
-  {
-    std::lock_guard lock(d.inbox_mutex);
-    d.posted_signals.emplace_back(name, data);
-  }
+  d.inbox.post(name, data);
   d.wake.notify_all();
 }
 
@@ -370,14 +366,14 @@ Value Driver::live_status() {
   Value status = d.state.to_json(true, d.services.clock->wall_now());
   // This process drives the run: a `resume` signal (or the awaited one)
   // continues it here, no `automata resume` needed.
-  if (d.paused && (status["status"] == "running" || status["status"] == "paused")) {
+  if (d.flow.paused && (status["status"] == "running" || status["status"] == "paused")) {
     status["status"] = "paused";
     status.erase("resume_command");
     add_pause_fields(status, d.run_id, "paused by signal", {"resume"}, false);
-  } else if (!d.held_waiting_for.empty() && status["status"] == "running") {
+  } else if (!d.flow.held_waiting_for.empty() && status["status"] == "running") {
     status["status"] = "paused";
-    add_pause_fields(status, d.run_id, fmt::format("waiting for signal '{}'", fmt::join(d.held_waiting_for, "', '")),
-                     d.held_waiting_for, false);
+    add_pause_fields(status, d.run_id, fmt::format("waiting for signal '{}'", fmt::join(d.flow.held_waiting_for, "', '")),
+                     d.flow.held_waiting_for, false);
   }
   status["live"] = true;
   return status;

@@ -47,13 +47,13 @@ std::optional<std::string> Driver::Impl::budget_problem(const Value& pending) co
 }
 
 void Driver::Impl::check_budget(const Value& pending) {
-  if (budget_exceeded || (!workflow->max_tokens_total && !workflow->max_cost)) {
+  if (outcome.budget_exceeded || (!workflow->max_tokens_total && !workflow->max_cost)) {
     return;
   }
   if (auto problem = budget_problem(pending)) {
-    budget_exceeded = true;
-    run_failed = true;
-    failure_message = *problem;
+    outcome.budget_exceeded = true;
+    outcome.failed = true;
+    outcome.message = *problem;
     request_stop(StopMode::rollback);
   }
 }

@@ -240,7 +240,7 @@ std::optional<SignalRecord> InstanceContext::wait_for_signal(const std::string& 
     return std::nullopt;
   }
   std::unique_lock lock(m_driver.mutex);
-  ++m_driver.blocked_on_signal;
+  ++m_driver.flow.blocked_on_signal;
   m_driver.wake.notify_all();
   std::optional<SignalRecord> found;
   while (true) {
@@ -252,15 +252,20 @@ std::optional<SignalRecord> InstanceContext::wait_for_signal(const std::string& 
     if (found || m_cancel.cancelled()) {
       break;
     }
-    const auto wall_now = m_driver.services.clock->wall_now();
+    const Clock& clock = *m_driver.services.clock;
+    const auto wall_now = clock.wall_now();
     if (deadline && wall_now >= *deadline) {
       break;
     }
     // Signals and cancellation notify the driver's condition variable; the
-    // bounded wait covers a deadline on the wall clock.
-    m_driver.wake.wait_for(lock, std::chrono::milliseconds(100));
+    // bounded wait covers a deadline on the clock.
+    Duration slice{100};
+    if (deadline) {
+      slice = std::min(slice, std::chrono::ceil<Duration>(*deadline - wall_now));
+    }
+    m_driver.wake.wait_for(lock, clock.real_wait(slice));
   }
-  --m_driver.blocked_on_signal;
+  --m_driver.flow.blocked_on_signal;
   m_driver.wake.notify_all();
   return found;
 }
@@ -334,7 +339,7 @@ StepResult InstanceContext::run_child_workflow(const std::filesystem::path& file
   {
     std::lock_guard lock(m_driver.mutex);
     m_instance.child = &child;
-    if (m_driver.interrupt_requested) {
+    if (m_driver.inbox.interrupt_requested()) {
       child.interrupt();
     } else if (m_cancel.cancelled()) {
       child.post_signal("cancel", Value());

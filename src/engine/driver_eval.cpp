@@ -30,19 +30,19 @@ bool is_whole_number(std::string_view text) {
 
 expr::StatusFlags Driver::Impl::needs_status(const StepDef& def) const {
   expr::StatusFlags flags;
-  flags.cancelled = stop == StopMode::cancel;
+  flags.cancelled = flow.stop == StopMode::cancel;
   if (def.needs.empty() && def.phase != Phase::main) {
-    flags.any_failed = run_failed;
-    flags.all_succeeded = !run_failed && stop == StopMode::none;
+    flags.any_failed = outcome.failed;
+    flags.all_succeeded = !outcome.failed && flow.stop == StopMode::none;
     return flags;
   }
   for (const auto& need : def.needs) {
-    const auto found = node_by_id.find(need);
-    if (found == node_by_id.end()) {
+    const auto found = graph.node_by_id.find(need);
+    if (found == graph.node_by_id.end()) {
       continue;
     }
     {
-      const Node& node = nodes[static_cast<std::size_t>(found->second)];
+      const Node& node = graph.node(found->second);
       const bool allowed_failure = node.status == "failed" && node.def->continue_on_error;
       if ((node.status == "failed" && !allowed_failure) || node.status == "cancelled") {
         flags.any_failed = true;
@@ -61,7 +61,7 @@ expr::EvalContext Driver::Impl::eval_context(const Instance* instance, const Val
                                                    {"dir", run_dir.string()},
                                                    {"attempt", instance != nullptr ? instance->attempt : 0},
                                                    {"workflow", workflow->name},
-                                                   {"failed_step", failed_step.empty() ? Value() : Value(failed_step)}});
+                                                   {"failed_step", outcome.failed_step.empty() ? Value() : Value(outcome.failed_step)}});
   const Value* matrix = instance != nullptr && !instance->matrix.is_null() ? &instance->matrix : nullptr;
   context.lookup = [this, run_context, matrix, attempt](std::string_view root) -> const Value* {
     if (root == "inputs") {
@@ -90,9 +90,9 @@ expr::EvalContext Driver::Impl::eval_context(const Instance* instance, const Val
   if (instance != nullptr) {
     context.status = needs_status(*instance->def);
   } else {
-    context.status.any_failed = run_failed;
-    context.status.cancelled = stop == StopMode::cancel;
-    context.status.all_succeeded = !run_failed;
+    context.status.any_failed = outcome.failed;
+    context.status.cancelled = flow.stop == StopMode::cancel;
+    context.status.all_succeeded = !outcome.failed;
   }
   context.hash_root = options.hash_root.empty() ? cwd : options.hash_root;
   return context;
@@ -291,7 +291,7 @@ Result<std::shared_ptr<const ShellScript>> Driver::Impl::shell_script(const Temp
 }
 
 Result<void> Driver::Impl::prepare_contexts() {
-  for (const auto& entry : base_environment) {
+  for (const auto& entry : scope.base_environment) {
     const auto eq = entry.find('=');
     if (eq != std::string::npos) {
       scope.base_env_map[entry.substr(0, eq)] = entry.substr(eq + 1);

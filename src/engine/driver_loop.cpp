@@ -12,40 +12,15 @@
 namespace automata::engine {
 namespace {
 
-// The longest the loop sleeps without looking at its inbox (see inbox_mutex).
+// The longest the loop sleeps without looking at its inbox (driver_inbox.hpp).
 constexpr std::chrono::milliseconds k_wake_poll{50};
-
-// The signals the `wait` steps in `phase` wait for, in step order.
-std::vector<std::string> awaited_signals(const std::deque<Instance>& instances, InstancePhase phase) {
-  std::vector<std::string> names;
-  for (const auto& instance : instances) {
-    if (instance.phase == phase && !instance.is_compensation && instance.def->uses == "wait") {
-      const std::string name = instance.def->with.value("signal", std::string());
-      if (std::find(names.begin(), names.end(), name) == names.end()) {
-        names.push_back(name);
-      }
-    }
-  }
-  return names;
-}
 
 }  // namespace
 
-int Driver::Impl::running_count(bool slots_only) const {
-  int count = 0;
-  for (int index : live) {
-    const Instance& instance = instances[static_cast<std::size_t>(index)];
-    if (instance.phase == InstancePhase::running && (!slots_only || instance.uses_slot)) {
-      ++count;
-    }
-  }
-  return count;
-}
-
 void Driver::Impl::announce_total() {
-  const std::size_t total = total_instances;
-  if (total != announced_total) {
-    announced_total = total;
+  const std::size_t total = graph.total_instances;
+  if (total != graph.announced_total) {
+    graph.announced_total = total;
     sinks->on_total(total);
   }
 }
@@ -81,13 +56,11 @@ bool Driver::Impl::completed_before(const StepDef& def) const {
 }
 
 void Driver::Impl::request_stop(StopMode stop_mode) {
-  // interrupt > rollback > cancel: a stronger stop replaces a weaker one.
-  if (static_cast<int>(stop_mode) <= static_cast<int>(stop)) {
+  if (!flow.raise_stop(stop_mode)) {
     return;
   }
-  stop = stop_mode;
-  for (int index : live) {
-    Instance& instance = instances[static_cast<std::size_t>(index)];
+  for (int index : graph.live) {
+    Instance& instance = graph.instance(index);
     if (instance.phase != InstancePhase::running) {
       continue;
     }
@@ -106,20 +79,16 @@ void Driver::Impl::request_stop(StopMode stop_mode) {
 Result<void> Driver::Impl::handle_signal(const std::string& name, const Value& data) {
   TRY(emit({{"type", "SignalReceived"}, {"name", name}, {"data", data}}));
   if (name == "pause") {
-    paused = true;
+    flow.paused = true;
   } else if (name == "resume") {
-    paused = false;
+    flow.paused = false;
   } else if (name == "cancel") {
-    // A stop outranks a pause: a paused run that is cancelled must not end
-    // paused (the cancel would be lost until a resume).
-    paused = false;
-    pause_exit = false;
+    flow.clear_pause();
     request_stop(StopMode::cancel);
   } else if (name == "rollback") {
-    paused = false;
-    pause_exit = false;
-    if (!run_failed) {
-      failure_message = "rolled back by signal";
+    flow.clear_pause();
+    if (!outcome.failed) {
+      outcome.message = "rolled back by signal";
     }
     request_stop(StopMode::rollback);
   }
@@ -134,8 +103,8 @@ Result<void> Driver::Impl::skip_remaining(Phase which, const std::string& reason
   // its instances are known as done (and can be compensated), never skipped.
   for (bool grew = true; grew;) {
     grew = false;
-    for (std::size_t n = 0; n < nodes.size(); ++n) {
-      const Node& node = nodes[n];
+    for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+      const Node& node = graph.nodes[n];
       if (node.def->phase != which || node.expanded || !node_ready(node) || !completed_before(*node.def)) {
         continue;
       }
@@ -143,20 +112,20 @@ Result<void> Driver::Impl::skip_remaining(Phase which, const std::string& reason
       grew = true;
     }
   }
-  for (std::size_t n = 0; n < nodes.size(); ++n) {
-    Node& node = nodes[n];
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+    Node& node = graph.nodes[n];
     if (node.def->phase != which || node.done) {
       continue;
     }
     if (!node.expanded) {
       node.expanded = true;
       TRY(emit({{"type", "StepSkipped"}, {"step", node.def->id}, {"reason", reason}}));
-      node_done(static_cast<int>(n));
+      graph.node_done(static_cast<int>(n));
       node.status = "skipped";
       continue;
     }
     for (int index : node.instances) {
-      Instance& instance = instances[static_cast<std::size_t>(index)];
+      Instance& instance = graph.instance(index);
       if (instance.phase == InstancePhase::waiting || instance.phase == InstancePhase::retry_wait) {
         TRY(emit({{"type", "StepSkipped"}, {"step", instance.id}, {"reason", reason}}));
         TRY(finish_instance(instance, "skipped"));
@@ -173,12 +142,12 @@ Result<void> Driver::Impl::run_compensations() {
     if (state.compensated.count(*it) != 0) {
       continue;
     }
-    for (std::size_t i = 0; i < instances.size(); ++i) {
-      Instance& original = instances[i];
+    for (std::size_t i = 0; i < graph.instances.size(); ++i) {
+      Instance& original = graph.instances[i];
       if (original.id != *it || original.is_compensation || original.status != "succeeded") {
         continue;
       }
-      const StepDef* def = nodes[static_cast<std::size_t>(original.node)].def;
+      const StepDef* def = graph.node(original.node).def;
       if (!def->compensate || def->phase != Phase::main) {
         continue;
       }
@@ -190,8 +159,8 @@ Result<void> Driver::Impl::run_compensations() {
       compensation.is_compensation = true;
       compensation.condition_checked = true;
       compensation.uses_slot = false;
-      instances.push_back(std::move(compensation));
-      compensation_queue.push_back(static_cast<int>(instances.size() - 1));
+      graph.instances.push_back(std::move(compensation));
+      flow.compensation_queue.push_back(static_cast<int>(graph.instances.size() - 1));
     }
   }
   return {};
@@ -204,10 +173,10 @@ Result<DriveResult> Driver::Impl::run_loop() {
   std::unique_lock lock(mutex);
   build_nodes();
   if (auto prepared = prepare_contexts(); !prepared.ok()) {
-    failure_message = prepared.error().message;
-    TRY(emit({{"type", "RunFailed"}, {"duration_ms", 0}, {"error", failure_message}}));
+    outcome.message = prepared.error().message;
+    TRY(emit({{"type", "RunFailed"}, {"duration_ms", 0}, {"error", outcome.message}}));
     TRY(journal->sync());
-    return DriveResult{RunEnd::failed, failure_message, Value::object(), {}};
+    return DriveResult{RunEnd::failed, outcome.message, Value::object(), {}};
   }
   announce_total();
   while (true) {
@@ -215,7 +184,7 @@ Result<DriveResult> Driver::Impl::run_loop() {
     TRY(take_completions());
     const SteadyTime now = services.clock->steady_now();
     enforce_timeouts(now);
-    if (may_schedule()) {
+    if (flow.may_schedule()) {
       TRY(schedule_ready(now));
     }
     TRY_ASSIGN(const bool compensating, start_next_compensation(now));
@@ -238,15 +207,10 @@ Result<DriveResult> Driver::Impl::run_loop() {
 }
 
 Result<void> Driver::Impl::take_inbox() {
-  std::deque<std::pair<std::string, Value>> inbox;
-  {
-    std::lock_guard inbox_lock(inbox_mutex);
-    inbox.swap(posted_signals);
-  }
-  for (auto& [name, data] : inbox) {
+  for (auto& [name, data] : inbox.take()) {
     TRY(handle_signal(name, data));
   }
-  if (interrupt_requested && stop != StopMode::interrupt) {
+  if (inbox.interrupt_requested() && flow.stop != StopMode::interrupt) {
     request_stop(StopMode::interrupt);
   }
   return {};
@@ -257,19 +221,16 @@ Result<void> Driver::Impl::take_completions() {
     Completion completion = std::move(completions.front());
     completions.pop_front();
     // The job that pushed the completion no longer touches the instance.
-    instances[static_cast<std::size_t>(completion.instance)].executing = false;
+    graph.instance(completion.instance).executing = false;
     TRY(handle_completion(std::move(completion)));
   }
   return {};
 }
 
 void Driver::Impl::enforce_timeouts(SteadyTime now) {
-  std::erase_if(live, [&](int index) {
-    const auto phase = instances[static_cast<std::size_t>(index)].phase;
-    return phase != InstancePhase::running && phase != InstancePhase::retry_wait;
-  });
-  for (int index : live) {
-    Instance& instance = instances[static_cast<std::size_t>(index)];
+  graph.prune_live();
+  for (int index : graph.live) {
+    Instance& instance = graph.instance(index);
     if (instance.phase == InstancePhase::running && !instance.timed_out && now >= instance.deadline) {
       instance.timed_out = true;
       cancel_instance(instance, false);
@@ -277,102 +238,93 @@ void Driver::Impl::enforce_timeouts(SteadyTime now) {
   }
 }
 
-bool Driver::Impl::may_schedule() const {
-  // A cancel or rollback stops the main steps, not the cleanup stages
-  // (on_failure, finally) that follow them.
-  const bool cleanup = stage == RunStage::on_failure || stage == RunStage::finally;
-  return (stop == StopMode::none || (stop != StopMode::interrupt && cleanup)) && !paused && !pause_exit;
-}
-
 // Compensations run one at a time, newest completed step first.
 Result<bool> Driver::Impl::start_next_compensation(SteadyTime now) {
-  if (stage != RunStage::compensate || stop == StopMode::interrupt || pause_exit || running_count(false) != 0 ||
-      compensation_queue.empty()) {
+  if (flow.stage != RunStage::compensate || flow.stop == StopMode::interrupt || flow.pause_exit || graph.running_count(false) != 0 ||
+      flow.compensation_queue.empty()) {
     return false;
   }
-  const int next = compensation_queue.front();
-  compensation_queue.erase(compensation_queue.begin());
+  const int next = flow.compensation_queue.front();
+  flow.compensation_queue.erase(flow.compensation_queue.begin());
   TRY(start_attempt(next, now));
   return true;
 }
 
 Result<Driver::Impl::Turn> Driver::Impl::decide_turn(std::unique_lock<std::mutex>& lock) {
-  const int running = running_count(false);
-  held_waiting_for.clear();
-  if (running == 0 && paused && !pause_exit && stop == StopMode::none && options.hold_when_paused) {
+  const int running = graph.running_count(false);
+  flow.held_waiting_for.clear();
+  if (running == 0 && flow.paused && !flow.pause_exit && flow.stop == StopMode::none && options.hold_when_paused) {
     // Held: nothing runs until a `resume` (or a stop) arrives.
-    wake.wait_until(lock, std::chrono::steady_clock::now() + k_wake_poll);
+    wake.wait_for(lock, k_wake_poll);
     return Turn{Turn::Next::again, {}};
   }
   if (running == 0) {
     return when_nothing_runs();
   }
-  if (running == blocked_on_signal && stop == StopMode::none && !pause_exit) {
+  if (running == flow.blocked_on_signal && flow.stop == StopMode::none && !flow.pause_exit) {
     return when_only_waits_run();
   }
   return Turn{Turn::Next::sleep, {}};
 }
 
 Result<Driver::Impl::Turn> Driver::Impl::when_nothing_runs() {
-  if (stop == StopMode::interrupt) {
-    TRY(emit({{"type", "RunInterrupted"}, {"reason", interrupt_requested ? "interrupted by signal" : "stopped"}}));
+  if (flow.stop == StopMode::interrupt) {
+    TRY(emit({{"type", "RunInterrupted"}, {"reason", inbox.interrupt_requested() ? "interrupted by signal" : "stopped"}}));
     TRY(journal->sync());
     return Turn{Turn::Next::stop, DriveResult{RunEnd::interrupted, "interrupted", Value::object(), {}}};
   }
-  if (paused || pause_exit) {
+  if (flow.paused || flow.pause_exit) {
     TRY_ASSIGN(DriveResult result, pause_run());
     return Turn{Turn::Next::stop, std::move(result)};
   }
   // After a cancel or rollback nothing new starts, so the main steps that
   // have not run (not yet ready, or not yet expanded) are skipped now:
   // otherwise the stage would wait forever for steps no one will start.
-  if (stage == RunStage::main && (stop == StopMode::cancel || stop == StopMode::rollback)) {
-    TRY(skip_remaining(Phase::main, stop == StopMode::cancel ? "run cancelled" : "run rolled back"));
+  if (flow.stage == RunStage::main && (flow.stop == StopMode::cancel || flow.stop == StopMode::rollback)) {
+    TRY(skip_remaining(Phase::main, flow.stop == StopMode::cancel ? "run cancelled" : "run rolled back"));
   }
   if (!stage_done()) {
     return Turn{Turn::Next::sleep, {}};  // only retry timers can move it
   }
-  if (stage == RunStage::main && stop == StopMode::rollback) {
-    run_failed = true;
+  if (flow.stage == RunStage::main && flow.stop == StopMode::rollback) {
+    outcome.failed = true;
   }
-  stage = next_stage(stage, run_failed, stop);
-  if (stage == RunStage::compensate && !compensations_planned) {
-    compensations_planned = true;
+  flow.stage = next_stage(flow.stage, outcome.failed, flow.stop);
+  if (flow.stage == RunStage::compensate && !flow.compensations_planned) {
+    flow.compensations_planned = true;
     TRY(run_compensations());
   }
-  return Turn{stage == RunStage::end ? Turn::Next::end_run : Turn::Next::again, {}};
+  return Turn{flow.stage == RunStage::end ? Turn::Next::end_run : Turn::Next::again, {}};
 }
 
 bool Driver::Impl::stage_done() const {
-  if (stage == RunStage::compensate) {
-    return compensation_queue.empty();
+  if (flow.stage == RunStage::compensate) {
+    return flow.compensation_queue.empty();
   }
-  if (!schedules_steps(stage)) {
+  if (!schedules_steps(flow.stage)) {
     return true;
   }
-  const Phase phase = phase_of(stage);
-  return std::none_of(nodes.begin(), nodes.end(),
-                      [phase](const Node& node) { return node.def->phase == phase && !node.done; });
+  return graph.phase_done(phase_of(flow.stage));
 }
 
 // Everything still running waits for a signal and nothing else is ready or
 // retrying: a held run waits on in this process; any other pauses until a
 // signal and `resume`.
 Driver::Impl::Turn Driver::Impl::when_only_waits_run() {
-  const bool other_work = std::any_of(live.begin(), live.end(), [this](int index) {
-    return instances[static_cast<std::size_t>(index)].phase == InstancePhase::retry_wait;
+  const bool other_work = std::any_of(graph.live.begin(), graph.live.end(), [this](int index) {
+    return graph.instance(index).phase == InstancePhase::retry_wait;
   });
   if (other_work) {
     return Turn{Turn::Next::sleep, {}};
   }
   if (options.hold_when_paused) {
     // Held: the waits go on in this process; live status shows what they wait for.
-    held_waiting_for = awaited_signals(instances, InstancePhase::running);
+    flow.held_waiting_for = graph.awaited_signals(InstancePhase::running);
     return Turn{Turn::Next::sleep, {}};
   }
-  pause_exit = true;
-  for (int index : live) {
-    Instance& instance = instances[static_cast<std::size_t>(index)];
+  flow.pause_exit = true;
+  for (int index : graph.live) {
+    Instance& instance = graph.instance(index);
     if (instance.phase == InstancePhase::running) {
       // A child workflow waiting for a signal is stopped like on Ctrl-C:
       // it records RunInterrupted and resumes with the parent.
@@ -386,8 +338,8 @@ Driver::Impl::Turn Driver::Impl::when_only_waits_run() {
 Result<DriveResult> Driver::Impl::pause_run() {
   std::string reason = "paused by signal";
   std::vector<std::string> names;
-  if (pause_exit) {
-    names = awaited_signals(instances, InstancePhase::waiting);
+  if (flow.pause_exit) {
+    names = graph.awaited_signals(InstancePhase::waiting);
     reason = fmt::format("waiting for signal {}",
                          names.empty() ? std::string("") : fmt::format("'{}'", fmt::join(names, "', '")));
   }
@@ -408,21 +360,24 @@ Result<DriveResult> Driver::Impl::pause_run() {
 // retry coming due, or a timeout.
 void Driver::Impl::sleep_until_next(std::unique_lock<std::mutex>& lock) {
   SteadyTime next = SteadyTime::max();
-  for (int index : live) {
-    const Instance& instance = instances[static_cast<std::size_t>(index)];
+  for (int index : graph.live) {
+    const Instance& instance = graph.instance(index);
     if (instance.phase == InstancePhase::retry_wait) {
       next = std::min(next, instance.retry_at);
     } else if (instance.phase == InstancePhase::running && !instance.timed_out) {
       next = std::min(next, instance.deadline);
     }
   }
-  {
-    std::lock_guard inbox_lock(inbox_mutex);
-    if (!completions.empty() || !posted_signals.empty() || (interrupt_requested && stop != StopMode::interrupt)) {
-      return;
-    }
+  if (!completions.empty() || inbox.has_signals() || (inbox.interrupt_requested() && flow.stop != StopMode::interrupt)) {
+    return;
   }
-  wake.wait_until(lock, std::min(next, std::chrono::steady_clock::now() + k_wake_poll));
+  // The wait is on the driver's clock (tests move theirs by hand), and never
+  // longer than k_wake_poll of real time.
+  Duration wait = k_wake_poll;
+  if (next != SteadyTime::max()) {
+    wait = std::clamp(std::chrono::ceil<Duration>(next - services.clock->steady_now()), Duration(0), wait);
+  }
+  wake.wait_for(lock, services.clock->real_wait(wait));
 }
 
 // Every stage is over: the workflow's outputs and the closing record.
@@ -432,33 +387,33 @@ Result<DriveResult> Driver::Impl::end_run() {
   const SystemTime end_time = services.clock->wall_now();
   const std::int64_t duration_ms = state.running_ms(end_time);
   const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(end_time - run_started_wall).count();
-  if (stop == StopMode::cancel) {
+  if (flow.stop == StopMode::cancel) {
     TRY(emit({{"type", "RunCancelled"}, {"duration_ms", duration_ms}, {"elapsed_ms", elapsed_ms}}));
     TRY(journal->sync());
     return DriveResult{RunEnd::cancelled, "cancelled", Value::object(), {}};
   }
   Value outputs = Value::object();
-  if (!run_failed) {
+  if (!outcome.failed) {
     expr::EvalContext context = eval_context(nullptr, nullptr);
     for (const auto& [name, text] : workflow->outputs) {
       auto value = render(text, context);
       if (!value.ok()) {
-        run_failed = true;
-        failure_message = fmt::format("workflow output '{}': {}", name, value.error().message);
+        outcome.failed = true;
+        outcome.message = fmt::format("workflow output '{}': {}", name, value.error().message);
         break;
       }
       outputs[name] = std::move(value.value());
     }
   }
-  if (run_failed) {
+  if (outcome.failed) {
     Value failed = {
-        {"type", "RunFailed"}, {"duration_ms", duration_ms}, {"elapsed_ms", elapsed_ms}, {"error", failure_message}};
-    if (budget_exceeded) {
+        {"type", "RunFailed"}, {"duration_ms", duration_ms}, {"elapsed_ms", elapsed_ms}, {"error", outcome.message}};
+    if (outcome.budget_exceeded) {
       failed["budget_exceeded"] = true;
     }
     TRY(emit(std::move(failed)));
     TRY(journal->sync());
-    return DriveResult{RunEnd::failed, failure_message, Value::object(), {}};
+    return DriveResult{RunEnd::failed, outcome.message, Value::object(), {}};
   }
   masker.mask_value(outputs);
   TRY(emit({{"type", "RunCompleted"}, {"duration_ms", duration_ms}, {"elapsed_ms", elapsed_ms}, {"outputs", outputs}}));

@@ -26,28 +26,7 @@ std::string describe_failure(const StepResult& result) {
 }  // namespace
 
 void Driver::Impl::build_nodes() {
-  nodes.clear();
-  for (const auto& step : workflow->steps) {
-    Node node;
-    node.def = &step;
-    node_by_id[step.id] = static_cast<int>(nodes.size());
-    nodes.push_back(node);
-    if (step.phase == Phase::main) {
-      ++total_instances;
-    }
-  }
-  for (std::size_t n = 0; n < nodes.size(); ++n) {
-    for (const auto& need : nodes[n].def->needs) {
-      const auto it = node_by_id.find(need);
-      if (it != node_by_id.end()) {
-        nodes[static_cast<std::size_t>(it->second)].dependents.push_back(static_cast<int>(n));
-        ++nodes[n].pending_needs;
-      }
-    }
-    if (nodes[n].pending_needs == 0) {
-      ready_nodes.push_back(static_cast<int>(n));
-    }
-  }
+  graph.build(*workflow);
   // `steps.ID` anywhere in the source (a scan, not std::regex: this runs
   // for every drive and std::regex costs milliseconds on a large file).
   const std::string_view source = workflow->source;
@@ -74,21 +53,8 @@ void Driver::Impl::build_nodes() {
 
 bool Driver::Impl::node_ready(const Node& node) const { return node.pending_needs == 0; }
 
-void Driver::Impl::node_done(int node_index) {
-  Node& node = nodes[static_cast<std::size_t>(node_index)];
-  if (node.done) {
-    return;
-  }
-  node.done = true;
-  for (int dependent : node.dependents) {
-    if (--nodes[static_cast<std::size_t>(dependent)].pending_needs == 0) {
-      ready_nodes.push_back(dependent);
-    }
-  }
-}
-
 Result<void> Driver::Impl::expand(int node_index) {
-  Node& node = nodes[static_cast<std::size_t>(node_index)];
+  Node& node = graph.node(node_index);
   node.expanded = true;
   std::vector<MatrixInstance> planned;
   if (node.def->matrix) {
@@ -103,14 +69,10 @@ Result<void> Driver::Impl::expand(int node_index) {
         const std::string message = fmt::format("matrix: {}", listed.error().message);
         TRY(emit({{"type", "StepFailed"}, {"step", node.def->id}, {"attempt", 1}, {"error", message},
                   {"exit_code", nullptr}, {"retryable", false}, {"duration_ms", 0}}));
-        node_done(node_index);
+        graph.node_done(node_index);
         node.status = "failed";
         if (!node.def->continue_on_error) {
-          run_failed = true;
-          if (failure_message.empty()) {
-            failure_message = fmt::format("step '{}' failed: {}", node.def->id, message);
-            failed_step = node.def->id;
-          }
+          outcome.step_failed(node.def->id, message);
         }
         return {};
       }
@@ -135,14 +97,10 @@ Result<void> Driver::Impl::expand(int node_index) {
       if (!problem.empty()) {
         TRY(emit({{"type", "StepFailed"}, {"step", node.def->id}, {"attempt", 1}, {"error", problem},
                   {"exit_code", nullptr}, {"retryable", false}, {"duration_ms", 0}}));
-        node_done(node_index);
+        graph.node_done(node_index);
         node.status = "failed";
         if (!node.def->continue_on_error) {
-          run_failed = true;
-          if (failure_message.empty()) {
-            failure_message = fmt::format("step '{}' failed: {}", node.def->id, problem);
-            failed_step = node.def->id;
-          }
+          outcome.step_failed(node.def->id, problem);
         }
         return {};
       }
@@ -153,7 +111,7 @@ Result<void> Driver::Impl::expand(int node_index) {
     planned = name_instances(node.def->id, combinations);
     if (planned.empty()) {
       TRY(emit({{"type", "StepSkipped"}, {"step", node.def->id}, {"reason", "the matrix is empty"}}));
-      node_done(node_index);
+      graph.node_done(node_index);
       node.status = "skipped";
       return {};
     }
@@ -194,24 +152,24 @@ Result<void> Driver::Impl::expand(int node_index) {
         instance.attempt_base = previous.attempt;
       }
     }
-    instances.push_back(std::move(instance));
-    const int index = static_cast<int>(instances.size() - 1);
+    graph.instances.push_back(std::move(instance));
+    const int index = static_cast<int>(graph.instances.size() - 1);
     node.instances.push_back(index);
-    if (instances.back().phase == InstancePhase::done) {
-      update_steps_context(instances.back());
+    if (graph.instances.back().phase == InstancePhase::done) {
+      update_steps_context(graph.instances.back());
     }
   }
   if (node.def->phase == Phase::main) {
-    total_instances += node.instances.size() - 1;
+    graph.total_instances += node.instances.size() - 1;
   }
   // Kept in file order: with few slots, earlier steps start first.
-  active_nodes.insert(std::lower_bound(active_nodes.begin(), active_nodes.end(), node_index), node_index);
+  graph.active_nodes.insert(std::lower_bound(graph.active_nodes.begin(), graph.active_nodes.end(), node_index), node_index);
   update_node(node_index);
   return {};
 }
 
 void Driver::Impl::update_node(int node_index) {
-  Node& node = nodes[static_cast<std::size_t>(node_index)];
+  Node& node = graph.node(node_index);
   if (!node.expanded || node.done) {
     return;
   }
@@ -219,7 +177,7 @@ void Driver::Impl::update_node(int node_index) {
   bool any_cancelled = false;
   bool all_skipped = true;
   for (int index : node.instances) {
-    const Instance& instance = instances[static_cast<std::size_t>(index)];
+    const Instance& instance = graph.instance(index);
     if (instance.phase != InstancePhase::done) {
       return;
     }
@@ -227,13 +185,13 @@ void Driver::Impl::update_node(int node_index) {
     any_cancelled = any_cancelled || instance.status == "cancelled";
     all_skipped = all_skipped && instance.status == "skipped";
   }
-  node_done(node_index);
+  graph.node_done(node_index);
   node.status = any_failed ? "failed" : any_cancelled ? "cancelled" : all_skipped ? "skipped" : "succeeded";
   if (node.def->matrix && (scope.all_steps_referenced || scope.referenced_steps.count(node.def->id) != 0)) {
     Value entry = Value::object();
     Value outputs = Value::array();
     for (int index : node.instances) {
-      outputs.push_back(instances[static_cast<std::size_t>(index)].outputs);
+      outputs.push_back(graph.instance(index).outputs);
     }
     entry["status"] = node.status;
     entry["outputs"] = std::move(outputs);
@@ -243,47 +201,47 @@ void Driver::Impl::update_node(int node_index) {
 
 Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
   bool started = false;
-  const Phase phase = phase_of(stage);
-  if (!schedules_steps(stage)) {
+  const Phase phase = phase_of(flow.stage);
+  if (!schedules_steps(flow.stage)) {
     return started;
   }
   // Nodes whose needs are all done; those of a later stage wait their turn.
   std::vector<int> ready;
-  ready.swap(ready_nodes);
+  ready.swap(graph.ready_nodes);
   std::sort(ready.begin(), ready.end());  // file order, so starts are deterministic
   for (int n : ready) {
-    Node& node = nodes[static_cast<std::size_t>(n)];
+    Node& node = graph.node(n);
     if (node.expanded) {
       continue;
     }
     if (node.def->phase != phase) {
-      ready_nodes.push_back(n);
+      graph.ready_nodes.push_back(n);
       continue;
     }
     TRY(expand(n));
   }
   announce_total();
-  std::erase_if(active_nodes, [&](int n) { return nodes[static_cast<std::size_t>(n)].done; });
+  std::erase_if(graph.active_nodes, [&](int n) { return graph.node(n).done; });
   const int jobs = options.jobs;
-  int running_slots = running_count(true);
+  int running_slots = graph.running_count(true);
   int running_all = running_slots;
   // Steps that only wait (sleep, wait) take no --jobs slot but do take a
   // thread: a fan-out of thousands of them is started in bounded batches.
-  int running_waiters = running_count(false) - running_slots;
-  for (int n : active_nodes) {
-    Node& node = nodes[static_cast<std::size_t>(n)];
+  int running_waiters = graph.running_count(false) - running_slots;
+  for (int n : graph.active_nodes) {
+    Node& node = graph.node(n);
     if (node.def->phase != phase || !node.expanded || node.done) {
       continue;
     }
     int node_running = 0;
     bool sibling_failed = false;
     for (int index : node.instances) {
-      const Instance& instance = instances[static_cast<std::size_t>(index)];
+      const Instance& instance = graph.instance(index);
       node_running += instance.phase == InstancePhase::running ? 1 : 0;
       sibling_failed = sibling_failed || (instance.status == "failed" && !node.def->continue_on_error);
     }
     for (int index : node.instances) {
-      Instance& instance = instances[static_cast<std::size_t>(index)];
+      Instance& instance = graph.instance(index);
       if (instance.phase == InstancePhase::retry_wait && instance.retry_at > now) {
         continue;
       }
@@ -317,7 +275,7 @@ Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
           if (!node.def->if_expr) {
             std::vector<std::string> blocking;
             for (const auto& need : node.def->needs) {
-              for (const auto& other : nodes) {
+              for (const auto& other : graph.nodes) {
                 if (other.def->id == need && other.status != "succeeded" &&
                     !(other.status == "failed" && other.def->continue_on_error)) {
                   blocking.push_back(fmt::format("{} {}", need, other.status));
@@ -363,7 +321,7 @@ Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
 }
 
 Result<void> Driver::Impl::start_attempt(int index, SteadyTime now) {
-  Instance& instance = instances[static_cast<std::size_t>(index)];
+  Instance& instance = graph.instance(index);
   const StepDef& def = *instance.def;
   instance.timed_out = false;
   instance.cancel_requested = false;
@@ -400,8 +358,8 @@ Result<void> Driver::Impl::start_attempt(int index, SteadyTime now) {
               {"worker", fmt::format("local:{}", getpid())}}));
   }
   instance.phase = InstancePhase::running;
-  if (std::find(live.begin(), live.end(), index) == live.end()) {
-    live.push_back(index);
+  if (std::find(graph.live.begin(), graph.live.end(), index) == graph.live.end()) {
+    graph.live.push_back(index);
   }
   instance.started_at = now;
   instance.deadline = def.timeout ? now + *def.timeout : SteadyTime::max();
@@ -474,9 +432,18 @@ Result<void> Driver::Impl::prepare_attempt(Instance& instance, const expr::EvalC
     }
   }
   const StepKind* kind = services.kinds->find(def.uses);
+  const std::vector<std::string> secret_names = secrets_for_step(def, kind, params);
+  // A variable named only at run time (`token_env: ${{ inputs.var }}`) was
+  // not known when the masker was made: its value is masked from now on,
+  // before the step can print it.
+  for (const auto& name : secret_names) {
+    if (const auto found = scope.base_env_map.find(name); found != scope.base_env_map.end()) {
+      masker.add(found->second);
+    }
+  }
   if (kind == nullptr || kind->needs_environment()) {
     Result<void> env_problem;
-    auto environment = step_environment(def, instance, context, secrets_for_step(def, kind, params), env_problem);
+    auto environment = step_environment(def, instance, context, secret_names, env_problem);
     TRY(env_problem);
     for (auto& entry : script_environment) {
       environment.push_back(std::move(entry));
@@ -513,17 +480,17 @@ Result<void> Driver::Impl::finish_instance(Instance& instance, const std::string
 }
 
 Result<void> Driver::Impl::handle_completion(Completion completion) {
-  Instance& instance = instances[static_cast<std::size_t>(completion.instance)];
+  Instance& instance = graph.instance(completion.instance);
   StepResult& result = completion.result;
   const SteadyTime now = services.clock->steady_now();
   instance.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - instance.started_at).count();
-  const bool stopped_by_us = (stop == StopMode::interrupt || pause_exit) && !instance.timed_out;
+  const bool stopped_by_us = (flow.stop == StopMode::interrupt || flow.pause_exit) && !instance.timed_out;
   if (stopped_by_us && !result.succeeded) {
     // Interrupted or paused: nothing is recorded, the attempt runs again on resume.
     instance.phase = InstancePhase::waiting;
     instance.resumed_attempt = !instance.is_compensation;
     if (instance.is_compensation) {
-      compensation_queue.insert(compensation_queue.begin(), completion.instance);
+      flow.compensation_queue.insert(flow.compensation_queue.begin(), completion.instance);
     }
     return {};
   }
@@ -595,7 +562,7 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
     check_budget(usage);  // before deciding on a retry: a run over budget retries nothing
   }
   bool retry = false;
-  if (!cancelled && stop == StopMode::none) {
+  if (!cancelled && flow.stop == StopMode::none) {
     retry = may_retry(instance.def->retry, instance.attempt - instance.attempt_base, result.exit_code, result.retryable);
     if (retry && instance.def->retry.when) {
       Value attempt = {{"number", instance.attempt},
@@ -650,16 +617,12 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
     return finish_instance(instance, "cancelled");
   }
   if (!instance.def->continue_on_error) {
-    run_failed = true;
-    if (failure_message.empty()) {
-      failure_message = fmt::format("step '{}' failed: {}", instance.id, instance.error);
-      failed_step = instance.id;
-    }
+    outcome.step_failed(instance.id, instance.error);
     // fail_fast: the running siblings of a matrix instance are cancelled.
-    const Node& node = nodes[static_cast<std::size_t>(instance.node)];
+    const Node& node = graph.node(instance.node);
     if (node.def->matrix && node.def->fail_fast) {
       for (int sibling : node.instances) {
-        Instance& other = instances[static_cast<std::size_t>(sibling)];
+        Instance& other = graph.instance(sibling);
         if (other.phase == InstancePhase::running) {
           other.cancel_requested = true;
           cancel_instance(other, false);

@@ -22,6 +22,7 @@ struct ExpressionScope {
   std::set<std::string> referenced_steps;
   bool all_steps_referenced = false;        // a computed steps[...] index reads any step
   std::set<std::string> stdout_used;        // step ids whose stdout an expression reads
+  std::vector<std::string> base_environment;         // the run's environment as recorded (NAME=value)
   std::map<std::string, std::string> base_env_map;   // the process environment, secrets included
   std::map<std::string, std::string> step_base_env;  // what every step starts from: no secrets, the workflow's env
   std::unordered_map<std::string, std::shared_ptr<const ShellScript>> script_cache;  // by shell and run text

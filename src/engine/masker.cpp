@@ -1,10 +1,67 @@
 #include "engine/masker.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 namespace automata::engine {
 
+Masker::Masker(const Masker& other) {
+  std::shared_lock lock(other.m_mutex);
+  m_secrets = other.m_secrets;
+}
+
+Masker& Masker::operator=(const Masker& other) {
+  if (this != &other) {
+    std::vector<std::string> copy;
+    {
+      std::shared_lock lock(other.m_mutex);
+      copy = other.m_secrets;
+    }
+    std::unique_lock lock(m_mutex);
+    m_secrets = std::move(copy);
+  }
+  return *this;
+}
+
+Masker::Masker(Masker&& other) noexcept {
+  std::unique_lock lock(other.m_mutex);
+  m_secrets = std::move(other.m_secrets);
+}
+
+Masker& Masker::operator=(Masker&& other) noexcept {
+  if (this != &other) {
+    std::vector<std::string> moved;
+    {
+      std::unique_lock lock(other.m_mutex);
+      moved = std::move(other.m_secrets);
+    }
+    std::unique_lock lock(m_mutex);
+    m_secrets = std::move(moved);
+  }
+  return *this;
+}
+
+bool Masker::empty() const {
+  std::shared_lock lock(m_mutex);
+  return m_secrets.empty();
+}
+
 void Masker::add(std::string secret) {
+  std::unique_lock lock(m_mutex);
+  add_locked(std::move(secret));
+}
+
+std::string Masker::mask(std::string_view text) const {
+  std::shared_lock lock(m_mutex);
+  return mask_locked(text);
+}
+
+void Masker::mask_value(Value& value) const {
+  std::shared_lock lock(m_mutex);
+  mask_value_locked(value);
+}
+
+void Masker::add_locked(std::string secret) {
   if (secret.size() < k_min_length || std::find(m_secrets.begin(), m_secrets.end(), secret) != m_secrets.end()) {
     return;
   }
@@ -22,7 +79,7 @@ void Masker::add(std::string secret) {
         line.pop_back();
       }
       if (line.find_first_not_of(" \t") != std::string::npos) {
-        add(std::move(line));
+        add_locked(std::move(line));
       }
       start = end + 1;
     }
@@ -31,7 +88,7 @@ void Masker::add(std::string secret) {
   std::sort(m_secrets.begin(), m_secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
 }
 
-std::string Masker::mask(std::string_view text) const {
+std::string Masker::mask_locked(std::string_view text) const {
   std::string out(text);
   for (const auto& secret : m_secrets) {
     std::size_t at = out.find(secret);
@@ -43,7 +100,7 @@ std::string Masker::mask(std::string_view text) const {
   return out;
 }
 
-void Masker::mask_value(Value& value) const {
+void Masker::mask_value_locked(Value& value) const {
   if (m_secrets.empty()) {
     return;
   }
@@ -51,19 +108,19 @@ void Masker::mask_value(Value& value) const {
     const auto& text = value.get_ref<const std::string&>();
     for (const auto& secret : m_secrets) {
       if (text.find(secret) != std::string::npos) {
-        value = mask(text);
+        value = mask_locked(text);
         return;
       }
     }
   } else if (value.is_array()) {
     for (auto& item : value) {
-      mask_value(item);
+      mask_value_locked(item);
     }
   } else if (value.is_object()) {
     Value masked = Value::object();
     for (auto& [key, item] : value.items()) {
-      mask_value(item);
-      masked[mask(key)] = std::move(item);
+      mask_value_locked(item);
+      masked[mask_locked(key)] = std::move(item);
     }
     value = std::move(masked);
   }

@@ -49,10 +49,11 @@ class SleepKind final : public StepKind {
     if (duration.count() < 0) {
       return StepResult::failure(fmt::format("sleep: bad duration {}", context.params()["duration"].dump()), false);
     }
-    const auto left = time_left(context, duration);
-    if (left.count() > 0) {
+    if (time_left(context, duration).count() > 0) {
       context.heartbeat(fmt::format("sleeping {}", format_duration_spec(duration)));
-      if (context.cancel_token().wait_for(left)) {
+    }
+    for (auto left = time_left(context, duration); left.count() > 0; left = time_left(context, duration)) {
+      if (context.cancel_token().wait_for(context.clock().real_wait(left))) {
         StepResult stopped;
         stopped.cancelled = true;
         stopped.error = "cancelled while sleeping";

@@ -222,6 +222,32 @@ inputs:
   CHECK(llm.out.find("[show] [***]") != std::string::npos);
 }
 
+TEST_CASE("a token_env named by an expression is masked from the step that names it on") {
+  Project p;
+  // The variable's name is known only at run time, and PUSHER looks like
+  // no credential: the value is masked because git.push is told it holds one.
+  p.write("late.yaml", R"(version: 1
+name: late
+inputs:
+  var: { type: string }
+  shown: { type: string }
+steps:
+  push:
+    uses: git.push
+    continue_on_error: true
+    with: { repo: ., branch: main, token_env: "${{ inputs.var }}" }
+  show:
+    needs: [push]
+    env: { V: "${{ inputs.shown }}" }
+    run: echo "[$V]"
+)");
+  p.how().env["PUSHER"] = "late-named-credential";
+  const auto r = p.run({"--output", "plain", "run", "late.yaml", "-i", "var=PUSHER", "-i", "shown=late-named-credential"});
+  REQUIRE_MESSAGE(r.exit_code == 0, (r.out + r.err));
+  CHECK(r.out.find("[show] [***]") != std::string::npos);
+  CHECK(r.out.find("late-named-credential") == std::string::npos);
+}
+
 TEST_CASE("signal --data recorded while no process drives the run is masked") {
   Project p;
   p.write("gate.yaml", R"(version: 1

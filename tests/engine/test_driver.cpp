@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "engine/loader.hpp"
 #include "engine/step_kinds_builtin.hpp"
 #include "support/fake_step_kind.hpp"
+#include "support/manual_clock.hpp"
 #include "support/scratch.hpp"
 #include "support/string_maker.hpp"
 
@@ -27,6 +29,7 @@ using namespace automata::engine;
 using namespace std::chrono_literals;
 using automata::test::FakeAttempt;
 using automata::test::FakeStepKind;
+using automata::test::ManualClock;
 using automata::test::ScratchDir;
 
 namespace {
@@ -54,6 +57,15 @@ class RecordingSink final : public EventSink {
         }
       }
       return false;
+    });
+  }
+  // Waits until `count` records of `type` have been delivered.
+  bool wait_for_count(const std::string& type, std::size_t count, std::chrono::milliseconds limit = 10s) {
+    std::unique_lock lock(m_mutex);
+    return m_changed.wait_for(lock, limit, [&] {
+      return static_cast<std::size_t>(std::count_if(m_records.begin(), m_records.end(), [&](const Value& r) {
+               return r.value("type", "") == type;
+             })) >= count;
     });
   }
   std::vector<Value> records() const {
@@ -123,6 +135,9 @@ class Harness {
     options.kill_grace = 200ms;
   }
 
+  // Time moves only by clock.advance() (support/manual_clock.hpp).
+  void use_manual_clock() { services.clock = &clock; }
+
   FakeStepKind& fake() { return *m_fake; }
   const ScratchDir& dir() const { return m_dir; }
 
@@ -181,6 +196,7 @@ class Harness {
   EngineServices services;
   DriveOptions options;
   RecordingSink sink;
+  ManualClock clock;
 
  private:
   ScratchDir m_dir;
@@ -410,20 +426,92 @@ steps:
   CHECK(of_type(journal, "StepCompleted")[0]["outputs"] == Value{{"n", 4}});
 }
 
-TEST_CASE("a retried attempt waits for its delay") {
+TEST_CASE("a retried attempt starts when the clock reaches its delay, not before") {
   Harness h;
+  h.use_manual_clock();
   h.fake().script["flaky"] = {FakeAttempt::fail(1), FakeAttempt::ok()};
-  const auto started = std::chrono::steady_clock::now();
-  const auto result = h.run(R"(
+  const auto wf = h.load(R"(
 version: 1
 name: retry-delay
 steps:
   flaky:
     uses: fake
-    retry: { max_attempts: 2, initial_interval: 150ms }
+    retry: { max_attempts: 2, initial_interval: 10m, max_interval: 1h }
 )");
-  CHECK(result.end == RunEnd::succeeded);
-  CHECK(std::chrono::steady_clock::now() - started >= 150ms);
+  const auto dir = h.create(wf);
+  auto driver = h.open(dir, wf);
+  Background background(*driver);
+  REQUIRE(h.sink.wait_for("StepRetryScheduled", "flaky"));
+  h.clock.advance(10min - 1ms);
+  std::this_thread::sleep_for(30ms);  // many turns of the loop, which polls the clock every millisecond
+  CHECK(h.fake().count_of("flaky") == 1);
+  h.clock.advance(1ms);
+  CHECK(background.get().end == RunEnd::succeeded);
+  CHECK(h.fake().count_of("flaky") == 2);
+  const auto journal = h.journal(dir);
+  const auto retry = of_type(journal, "StepRetryScheduled");
+  const auto starts = of_type(journal, "StepStarted");
+  REQUIRE(retry.size() == 1);
+  REQUIRE(starts.size() == 2);
+  CHECK(retry[0]["delay_ms"] == 600000);
+  CHECK(parse_timestamp(starts[1]["ts"].get<std::string>()).value() -
+            parse_timestamp(retry[0]["ts"].get<std::string>()).value() ==
+        10min);
+}
+
+TEST_CASE("durations are the clock's: an attempt held while the clock moves 2.5 s took 2500 ms") {
+  Harness h;
+  h.use_manual_clock();
+  h.fake().script["held"] = {FakeAttempt::gated("go")};
+  const auto wf = h.load(R"(
+version: 1
+name: durations
+steps:
+  held: { uses: fake }
+)");
+  const auto dir = h.create(wf);
+  auto driver = h.open(dir, wf);
+  Background background(*driver);
+  REQUIRE(h.fake().wait_running("held"));
+  h.clock.advance(2500ms);
+  h.fake().release("go");
+  CHECK(background.get().end == RunEnd::succeeded);
+  const auto journal = h.journal(dir);
+  CHECK(of_type(journal, "StepCompleted")[0]["duration_ms"] == 2500);
+  CHECK(of_type(journal, "RunCompleted")[0]["duration_ms"] == 2500);
+  CHECK(of_type(journal, "RunCompleted")[0]["elapsed_ms"] == 2500);
+}
+
+TEST_CASE("a sleep step and a wait step's timeout end when the clock passes them, in no real time") {
+  Harness h;
+  h.use_manual_clock();
+  h.options.jobs = 2;
+  h.options.hold_when_paused = true;  // with only the wait left, the drive waits on instead of pausing
+  const auto wf = h.load(R"(
+version: 1
+name: clocked
+steps:
+  nap: { uses: sleep, with: { duration: 1h } }
+  approval: { uses: wait, with: { signal: approve, timeout: 2h } }
+)");
+  const auto dir = h.create(wf);
+  auto driver = h.open(dir, wf);
+  Background background(*driver);
+  REQUIRE(h.sink.wait_for("StepStarted", "nap"));
+  REQUIRE(h.sink.wait_for("StepStarted", "approval"));
+  h.clock.advance(1h);
+  REQUIRE(h.sink.wait_for("StepCompleted", "nap"));
+  std::this_thread::sleep_for(20ms);
+  CHECK_FALSE(h.sink.wait_for("StepFailed", "approval", 1ms));
+  h.clock.advance(1h);
+  CHECK(background.get().end == RunEnd::failed);
+  const auto journal = h.journal(dir);
+  CHECK(of_type(journal, "StepCompleted")[0]["outputs"]["slept_ms"] == 3600000);
+  CHECK(of_type(journal, "StepCompleted")[0]["duration_ms"] == 3600000);
+  const auto failed = of_type(journal, "StepFailed");
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0]["error"] == "timed out waiting for signal 'approve' after 2h");
+  CHECK(failed[0]["duration_ms"] == 7200000);
 }
 
 TEST_CASE("non-retryable exit codes and non-retryable failures are not retried") {
@@ -481,30 +569,43 @@ steps:
 
 TEST_CASE("a timed-out attempt has exit code 124 and is retried like any failure") {
   Harness h;
+  h.use_manual_clock();
   h.fake().script["slow"] = {FakeAttempt::hang(), FakeAttempt::hang()};
-  const auto started = std::chrono::steady_clock::now();
-  const auto result = h.run(R"(
+  const auto wf = h.load(R"(
 version: 1
 name: timeout
 steps:
   slow:
     uses: fake
-    timeout: 50ms
-    retry: { max_attempts: 2, initial_interval: 1ms, when: "${{ attempt.timed_out }}" }
+    timeout: 1h
+    retry: { max_attempts: 2, initial_interval: 1s, when: "${{ attempt.timed_out }}" }
 )");
-  CHECK(result.end == RunEnd::failed);
-  CHECK(std::chrono::steady_clock::now() - started < 2s);
-  const auto failed = of_type(h.journal(), "StepFailed");
+  const auto dir = h.create(wf);
+  auto driver = h.open(dir, wf);
+  Background background(*driver);
+  REQUIRE(h.fake().wait_running("slow"));
+  h.clock.advance(1h - 1ms);
+  std::this_thread::sleep_for(20ms);
+  CHECK(h.fake().finished().empty());  // not a millisecond early
+  h.clock.advance(1ms);
+  REQUIRE(h.sink.wait_for("StepRetryScheduled", "slow"));
+  h.clock.advance(1s);
+  REQUIRE(h.sink.wait_for_count("StepStarted", 2));
+  h.clock.advance(1h);
+  CHECK(background.get().end == RunEnd::failed);
+  const auto journal = h.journal(dir);
+  const auto failed = of_type(journal, "StepFailed");
   REQUIRE(failed.size() == 2);
   for (const auto& f : failed) {
     CHECK(f["exit_code"] == 124);
     CHECK(f["timed_out"] == true);
-    CHECK(f["error"] == "timed out after 50ms");
+    CHECK(f["error"] == "timed out after 1h");
+    CHECK(f["duration_ms"] == 3600000);
     CHECK_FALSE(f.contains("cancelled"));
   }
   CHECK(failed[0]["retryable"] == true);
   CHECK(failed[1]["retryable"] == false);
-  CHECK(of_type(h.journal(), "RunFailed")[0]["error"] == "step 'slow' failed: timed out after 50ms");
+  CHECK(of_type(journal, "RunFailed")[0]["error"] == "step 'slow' failed: timed out after 1h");
 }
 
 TEST_CASE("continue_on_error: the run succeeds and dependents see the failure") {

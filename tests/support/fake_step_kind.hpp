@@ -21,7 +21,7 @@ namespace automata::test {
 
 struct FakeAttempt {
   bool succeed = true;
-  std::chrono::milliseconds duration{0};  // cancellable
+  std::chrono::milliseconds duration{0};  // on the context's clock; cancellable
   bool until_cancelled = false;           // blocks until the step is cancelled (timeouts, fail_fast)
   std::string gate;                       // blocks until release(gate) or cancel
   std::optional<int> exit_code;
@@ -126,7 +126,14 @@ class FakeStepKind final : public engine::StepKind {
       }
       cancelled = m_released.count(attempt.gate) == 0;
     } else if (attempt.duration.count() > 0) {
-      cancelled = context.cancel_token().wait_for(attempt.duration);
+      // On the context's clock: with a ManualClock the attempt lasts until
+      // the test has advanced it by `duration`.
+      const engine::Clock& clock = context.clock();
+      const auto until = clock.steady_now() + attempt.duration;
+      for (auto now = clock.steady_now(); now < until && !cancelled; now = clock.steady_now()) {
+        cancelled = context.cancel_token().wait_for(
+            clock.real_wait(std::chrono::ceil<std::chrono::milliseconds>(until - now)));
+      }
     }
     {
       std::lock_guard lock(m_mutex);
