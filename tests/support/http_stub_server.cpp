@@ -83,6 +83,24 @@ std::optional<std::string> StubRequest::header(const std::string& lower_case_nam
 
 std::string StubRequest::path() const { return target.substr(0, target.find('?')); }
 
+std::optional<std::string> StubRequest::query(const std::string& name) const {
+  const auto question = target.find('?');
+  if (question == std::string::npos) {
+    return std::nullopt;
+  }
+  std::size_t at = question + 1;
+  while (at <= target.size()) {
+    const std::size_t end = std::min(target.find('&', at), target.size());
+    const std::string pair = target.substr(at, end - at);
+    const std::size_t equals = pair.find('=');
+    if (pair.substr(0, equals) == name) {
+      return equals == std::string::npos ? std::string() : pair.substr(equals + 1);
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
 StubResponse StubResponse::json(int status, std::string body) {
   StubResponse response;
   response.status = status;

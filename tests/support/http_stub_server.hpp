@@ -26,6 +26,8 @@ struct StubRequest {
 
   std::optional<std::string> header(const std::string& lower_case_name) const;
   std::string path() const;  // target without the query
+  // The value of query parameter `name` as sent (not decoded), or nullopt.
+  std::optional<std::string> query(const std::string& name) const;
 };
 
 struct StubResponse {

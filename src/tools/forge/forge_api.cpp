@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/build_info.hpp"
+#include "tools/forge/forge_paging.hpp"
 #include "tools/http/request_format.hpp"
 #include "tools/http/step_options.hpp"
 
@@ -45,6 +46,15 @@ std::string default_hint(long status, ForgeType type) {
     default:
       return "check the step's parameters";
   }
+}
+
+// A 2xx body as JSON; empty or not JSON reads as an empty object.
+Value document_of(const http::HttpResponse& response) {
+  if (response.body.empty()) {
+    return Value::object();
+  }
+  Value document = Value::parse(response.body, nullptr, false);
+  return document.is_discarded() ? Value::object() : document;
 }
 
 }  // namespace
@@ -141,10 +151,10 @@ std::string ForgeApi::mask(std::string_view text) const {
   return out;
 }
 
-http::HttpRequest ForgeApi::build(const std::string& method, const std::string& path, const Value& body) const {
+http::HttpRequest ForgeApi::build(const std::string& method, const std::string& url, const Value& body) const {
   http::HttpRequest request;
   request.method = method;
-  request.url = m_target.api_base + path;
+  request.url = url;
   request.timeout = http::timeout_param(m_context.params());
   request.ca_file = http::ca_file_param(m_context);
   auto& headers = request.headers;
@@ -177,16 +187,23 @@ http::HttpRequest ForgeApi::build(const std::string& method, const std::string& 
   return request;
 }
 
-Result<Value> ForgeApi::call(const std::string& method, const std::string& path, const Value& body,
-                             const std::string& hint) {
-  const http::HttpRequest request = build(method, path, body);
+std::string ForgeApi::shown(const std::string& url) const {
+  const std::string& base = m_target.api_base;
+  return url.size() > base.size() && url.compare(0, base.size(), base) == 0 && url[base.size()] == '/'
+             ? url.substr(base.size())
+             : url;
+}
+
+Result<std::optional<http::HttpResponse>> ForgeApi::exchange(const std::string& method, const std::string& url,
+                                                             const Value& body, const std::string& hint) {
+  const http::HttpRequest request = build(method, url, body);
   if (m_dry_run) {
     // format_request masks the credential headers; mask() catches the token anywhere else.
     // Reads are not sent either: the kind goes on as if they found nothing.
     const char* what = method == "GET" ? "dry run: would read (not sent; taken as finding nothing)\n"
                                        : "dry run: would send\n";
     m_context.output(engine::OutputStream::out, mask(what + http::format_request(request) + "\n"));
-    return Value();
+    return std::optional<http::HttpResponse>();
   }
   auto sent = m_client.send(request);
   if (!sent.ok()) {
@@ -199,14 +216,10 @@ Result<Value> ForgeApi::call(const std::string& method, const std::string& path,
   }
   const http::HttpResponse& response = *sent;
   if (response.status >= 200 && response.status < 300) {
-    if (response.body.empty()) {
-      return Value::object();
-    }
-    Value document = Value::parse(response.body, nullptr, false);
-    return document.is_discarded() ? Value::object() : document;
+    return std::optional<http::HttpResponse>(std::move(sent).value());
   }
   const bool retryable = http::is_retryable_response(response);
-  std::string message = fmt::format("{}: {} refused {} {} ({} {})", m_kind, display_name(), method, path,
+  std::string message = fmt::format("{}: {} refused {} {} ({} {})", m_kind, display_name(), method, shown(url),
                                     response.status, forge_error_message(response.body));
   if (retryable) {
     message += fmt::format(" after {} attempt(s)", m_client.attempts_made());
@@ -224,22 +237,48 @@ Result<Value> ForgeApi::call(const std::string& method, const std::string& path,
   return retryable ? Error::failed(message) : Error::usage(message);
 }
 
+Result<Value> ForgeApi::call(const std::string& method, const std::string& path, const Value& body,
+                             const std::string& hint) {
+  TRY_ASSIGN(const auto response, exchange(method, m_target.api_base + path, body, hint));
+  return response ? document_of(*response) : Value();
+}
+
 Result<Value> ForgeApi::get_list(const std::string& path, const char* page_size_param, int page_size) {
   const char separator = path.find('?') == std::string::npos ? '?' : '&';
+  auto numbered = [&](long long page) {
+    return fmt::format("{}{}{}{}={}&page={}", m_target.api_base, path, separator, page_size_param, page_size, page);
+  };
+  ListPage page{m_target.type, m_target.api_base, numbered(1), 1, 0, 0, page_size};
   Value items = Value::array();
-  for (int page = 1; page <= k_max_pages; ++page) {
-    TRY_ASSIGN(const Value batch,
-               call("GET", fmt::format("{}{}{}={}&page={}", path, separator, page_size_param, page_size, page)));
-    if (batch.is_null()) {
-      return batch;
+  for (int pages_read = 1;; ++pages_read) {
+    TRY_ASSIGN(const auto response, exchange("GET", page.url, nullptr, {}));
+    if (!response) {
+      return Value();  // dry run
     }
+    const Value batch = document_of(*response);
     if (!batch.is_array()) {
       break;
     }
     items.insert(items.end(), batch.begin(), batch.end());
-    if (static_cast<int>(batch.size()) < page_size) {
+    page.count = batch.size();
+    page.read = items.size();
+    const NextPage next = next_page(page, *response);
+    if (next.kind == NextPage::Kind::none) {
       break;
     }
+    if (pages_read == k_max_pages) {
+      // GitHub and GitLab pages are asked at their maximum already; Gitea's admin sets its own.
+      const char* hint = m_target.type == ForgeType::gitea
+                             ? "shorten the list (close stale pull requests, delete old comments), or raise the "
+                               "server's [api] MAX_RESPONSE_ITEMS"
+                             : "shorten the list (close stale pull requests, delete old comments)";
+      return Error::usage(mask(fmt::format("{}: {} has more than {} pages at {} ({} items read); not acting on "
+                                           "part of the list",
+                                           m_kind, display_name(), k_max_pages, path, items.size())),
+                          hint);
+    }
+    page.url = next.kind == NextPage::Kind::url ? next.url : numbered(next.number);
+    page.number = next.kind == NextPage::Kind::url ? page.number + 1 : next.number;
   }
   return items;
 }

@@ -4,6 +4,7 @@
 // one-line error naming the forge, the request and the forge's own message.
 // In a dry run call() prints the request (credentials as ***) and sends
 // nothing; it returns null, which every back-end reads as "nothing known".
+#include <optional>
 #include <string>
 
 #include "engine/step_kind.hpp"
@@ -45,12 +46,21 @@ class ForgeApi {
                      const std::string& hint = {});
 
   // GET of a list, page by page ("per_page" on GitHub and GitLab, "limit"
-  // on Gitea), items joined, at most k_max_pages pages. Null in a dry run.
+  // on Gitea), items joined. Pages follow the forge's own word on where the
+  // next one is (forge_paging.hpp). More than k_max_pages pages is an error:
+  // a kind that acted on part of a list (no marker found, no open pull
+  // request found) would open duplicates. Null in a dry run.
   Result<Value> get_list(const std::string& path, const char* page_size_param, int page_size);
 
  private:
   static constexpr int k_max_pages = 20;
-  http::HttpRequest build(const std::string& method, const std::string& path, const Value& body) const;
+  http::HttpRequest build(const std::string& method, const std::string& url, const Value& body) const;
+  // One request to `url` (at api_base or on its origin); refusals and
+  // failures become the one-line errors. Nullopt in a dry run.
+  Result<std::optional<http::HttpResponse>> exchange(const std::string& method, const std::string& url,
+                                                     const Value& body, const std::string& hint);
+  // `url` as errors name it: the path after api_base, or the whole URL.
+  std::string shown(const std::string& url) const;
 
   ForgeTarget m_target;
   engine::StepContext& m_context;

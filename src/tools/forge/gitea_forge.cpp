@@ -1,4 +1,4 @@
-// Gitea and Forgejo REST v1: GitHub-shaped, with its own merge call ("Do")
+// Gitea and Forgejo REST v1: GitHub-shaped, with its own merge call ("do")
 // and labels added after creation (its create calls take label ids).
 #include <fmt/format.h>
 
@@ -9,14 +9,21 @@ namespace {
 
 class Gitea final : public GitHubShapedForge {
  public:
-  explicit Gitea(ForgeApi& api) : GitHubShapedForge(api, "limit", 50) {}
+  explicit Gitea(ForgeApi& api) : GitHubShapedForge(api) {}
+
+  // Gitea's issue comment list is not paged: it takes no limit or page (only
+  // since and before) and answers with every comment, so it is read once.
+  Result<Value> read_comments(const std::string& path) override { return m_api.call("GET", path); }
 
   Result<std::string> default_branch() override {
     TRY_ASSIGN(const Value repo, m_api.call("GET", m_repo));
     return json_string(repo, "default_branch", "main");
   }
 
-  // Gitea cannot filter pulls by head branch: the open ones are listed and matched.
+  // Gitea cannot filter pulls by head branch: the open ones are listed and
+  // matched. 50 a page is asked, Gitea's default cap ([api]
+  // MAX_RESPONSE_ITEMS); a server capped lower sends fewer and its Link
+  // header still leads to the rest.
   Result<std::optional<PullRequest>> find_open_pull(const std::string& head) override {
     TRY_ASSIGN(const Value pulls, m_api.get_list(m_repo + "/pulls?state=open", "limit", 50));
     for (const auto& item : pulls.is_array() ? pulls : Value::array()) {
@@ -64,7 +71,15 @@ class Gitea final : public GitHubShapedForge {
 
   Result<std::string> merge(long long number, const std::string& method, const std::string& head_sha) override {
     const std::string path = fmt::format("{}/pulls/{}", m_repo, number);
-    Value body = {{"Do", method}};
+    // The merge style goes as "do". Gitea's current API description spells
+    // it so (the form field Do carries the tag json:"do"); older ones say
+    // "Do", the bare field name of a form without a json tag. "do" is the
+    // key both accept: on current servers it is the exact name, whatever the
+    // JSON decoder; older ones bind bodies with Go's encoding/json (or a
+    // drop-in with its rules), which matches a key to a field name without
+    // regard to case, so "do" binds to Do there too. "Do" would rely on that
+    // case-folding on current servers as well.
+    Value body = {{"do", method}};
     if (!head_sha.empty()) {
       body["head_commit_id"] = head_sha;
     }

@@ -8,7 +8,10 @@ namespace {
 
 class GitHub final : public GitHubShapedForge {
  public:
-  explicit GitHub(ForgeApi& api) : GitHubShapedForge(api, "per_page", 100) {}
+  explicit GitHub(ForgeApi& api) : GitHubShapedForge(api) {}
+
+  // Paged, 100 at most a page (30 unless asked).
+  Result<Value> read_comments(const std::string& path) override { return m_api.get_list(path, "per_page", 100); }
 
   Result<std::string> default_branch() override {
     TRY_ASSIGN(const Value repo, m_api.call("GET", m_repo));

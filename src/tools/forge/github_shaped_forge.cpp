@@ -19,15 +19,10 @@ Comment github_shaped_comment(const Value& json) {
   return {json_integer(json, "id"), json_string(json, "html_url"), json_string(json, "body")};
 }
 
-GitHubShapedForge::GitHubShapedForge(ForgeApi& api, std::string page_size_param, int page_size)
-    : m_api(api),
-      m_repo("/repos/" + api.target().project),
-      m_page_size_param(std::move(page_size_param)),
-      m_page_size(page_size) {}
+GitHubShapedForge::GitHubShapedForge(ForgeApi& api) : m_api(api), m_repo("/repos/" + api.target().project) {}
 
 Result<std::vector<Comment>> GitHubShapedForge::list_comments(Thread, long long number) {
-  TRY_ASSIGN(const Value list, m_api.get_list(fmt::format("{}/issues/{}/comments", m_repo, number), m_page_size_param.c_str(),
-                                              m_page_size));
+  TRY_ASSIGN(const Value list, read_comments(fmt::format("{}/issues/{}/comments", m_repo, number)));
   std::vector<Comment> comments;
   for (const auto& item : list.is_array() ? list : Value::array()) {
     comments.push_back(github_shaped_comment(item));

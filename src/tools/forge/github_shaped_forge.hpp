@@ -2,7 +2,7 @@
 // What GitHub's REST API and Gitea/Forgejo's (which copies it) do alike:
 // pull requests and comments as JSON, issue comments, commit statuses, and
 // the first part of a pull request's mergeability. GitHub and Gitea derive
-// from it and add what differs (labels, reviewers, merging, paging).
+// from it and add what differs (labels, reviewers, merging, reading lists).
 #include <functional>
 #include <string>
 
@@ -21,8 +21,11 @@ class GitHubShapedForge : public Forge {
   Result<std::string> set_status(const StatusSpec& spec) override;
 
  protected:
-  // Paging of comment lists: GitHub's `per_page` (100 at most), Gitea's `limit` (50).
-  GitHubShapedForge(ForgeApi& api, std::string page_size_param, int page_size);
+  explicit GitHubShapedForge(ForgeApi& api);
+
+  // Every comment of an issue or pull request at `path` (.../issues/N/comments),
+  // as the JSON list: GitHub pages it, Gitea answers with all of them at once.
+  virtual Result<Value> read_comments(const std::string& path) = 0;
 
   // Reads the pull request and settles what both forges settle alike (a dry
   // run, already merged, not open); `decide` fills in the rest from its JSON.
@@ -31,10 +34,6 @@ class GitHubShapedForge : public Forge {
 
   ForgeApi& m_api;
   std::string m_repo;  // "/repos/OWNER/NAME"
-
- private:
-  std::string m_page_size_param;
-  int m_page_size;
 };
 
 }  // namespace automata::tools::forge

@@ -44,6 +44,11 @@ Result<const CurlLibrary*> curl_library() {
     bind(library, "curl_slist_append", table.slist_append, missing);
     bind(library, "curl_slist_free_all", table.slist_free_all, missing);
     bind(library, "curl_getdate", table.getdate, missing);
+    bind(library, "curl_free", table.free, missing);
+    bind(library, "curl_url", table.url, missing);
+    bind(library, "curl_url_cleanup", table.url_cleanup, missing);
+    bind(library, "curl_url_set", table.url_set, missing);
+    bind(library, "curl_url_get", table.url_get, missing);
     if (!missing.empty()) {
       problem = fmt::format("libcurl.so.4 has no {}: it is too old; install a libcurl4 of 7.85 or later", missing);
       return;

@@ -23,6 +23,12 @@ struct CurlLibrary {
   curl_slist* (*slist_append)(curl_slist* list, const char* text) = nullptr;
   void (*slist_free_all)(curl_slist* list) = nullptr;
   time_t (*getdate)(const char* text, const time_t* unused) = nullptr;
+  void (*free)(void* pointer) = nullptr;
+  // The URL API (urlapi.h): parsing, relative references, parts.
+  CURLU* (*url)() = nullptr;
+  void (*url_cleanup)(CURLU* handle) = nullptr;
+  CURLUcode (*url_set)(CURLU* handle, CURLUPart what, const char* part, unsigned int flags) = nullptr;
+  CURLUcode (*url_get)(CURLU* handle, CURLUPart what, char** part, unsigned int flags) = nullptr;
 };
 
 // Loads libcurl.so.4 and runs curl_global_init, once and thread-safely. The

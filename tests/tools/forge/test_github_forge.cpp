@@ -196,7 +196,37 @@ TEST_CASE("forge.comment updates the comment carrying its marker") {
   CHECK(Value::parse(requests[1].body) == Value{{"body", "new report\n\n<!-- automata:review -->"}});
 }
 
-TEST_CASE("forge.comment reads every page of comments to find its marker") {
+TEST_CASE("forge.comment follows GitHub's Link and stops at the page without rel=next, full as it is") {
+  auto forge = github();
+  auto& server = forge.server();
+  const std::string comments = server.url() + "/api/repos/acme/app/issues/17/comments?per_page=100&page=";
+  auto full_page = [](int first_id) {
+    Value page = Value::array();
+    for (int i = 0; i < 100; ++i) {
+      page.push_back({{"id", first_id + i}, {"body", "chatter"}});
+    }
+    return page.dump();
+  };
+  StubResponse first = StubResponse::json(200, full_page(1));
+  first.headers.emplace_back("Link", "<" + comments + "2>; rel=\"next\", <" + comments + "2>; rel=\"last\"");
+  StubResponse second = StubResponse::json(200, full_page(101));
+  second.headers.emplace_back("Link", "<" + comments + "1>; rel=\"prev\", <" + comments + "1>; rel=\"first\"");
+  server.enqueue(first);
+  server.enqueue(second);
+  server.enqueue(StubResponse::json(201, R"({"id": 300, "html_url": "https://github.com/acme/app/pull/17#issuecomment-300"})"));
+  const auto result = forge.run(tools::make_forge_comment_kind, Value{{"number", 17}, {"body", "y"}});
+  REQUIRE_MESSAGE(result.succeeded, result.error);
+  CHECK(result.outputs["created"] == true);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[0].target == "/api/repos/acme/app/issues/17/comments?per_page=100&page=1");
+  CHECK(requests[1].target == "/api/repos/acme/app/issues/17/comments?per_page=100&page=2");
+  check_github_headers(requests[1]);
+  CHECK(requests[2].method == "POST");
+  CHECK(requests[2].target == "/api/repos/acme/app/issues/17/comments");
+}
+
+TEST_CASE("forge.comment without any paging header: a full page is followed by the next, a short one ends the list") {
   auto forge = github();
   auto& server = forge.server();
   Value first_page = Value::array();

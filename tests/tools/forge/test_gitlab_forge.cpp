@@ -116,6 +116,47 @@ TEST_CASE("forge.comment edits our note in place on a merge request, skipping sy
   CHECK(Value::parse(requests[1].body) == Value{{"body", "new\n\n<!-- automata:step -->"}});
 }
 
+TEST_CASE("forge.comment pages GitLab's notes by X-Next-Page: its Link to external_url is not followed, and "
+          "nothing past the last page is asked") {
+  auto forge = gitlab();
+  auto& server = forge.server();
+  // GitLab as it answers behind a proxy: Link names its external_url, not
+  // the api_url given; X-Next-Page names the page, empty on the last one.
+  const std::string external = "https://gitlab.example.com/api/v4/projects/3/merge_requests/5/notes?page=";
+  auto notes_page = [&](int page, const std::string& next) {
+    Value notes = Value::array();
+    for (int i = 1; i <= 100; ++i) {
+      const int id = page * 1000 + i;
+      notes.push_back({{"id", id}, {"body", id == 2100 ? "old\n\n<!-- automata:step -->" : "chatter"}, {"system", false}});
+    }
+    StubResponse response = StubResponse::json(200, notes.dump());
+    response.headers.emplace_back("X-Page", std::to_string(page));
+    response.headers.emplace_back("X-Per-Page", "100");
+    response.headers.emplace_back("X-Next-Page", next);
+    response.headers.emplace_back("X-Prev-Page", page > 1 ? std::to_string(page - 1) : "");
+    std::string link = "<" + external + "1&per_page=100>; rel=\"first\"";
+    if (!next.empty()) {
+      link = "<" + external + next + "&per_page=100>; rel=\"next\", " + link;
+    }
+    response.headers.emplace_back("Link", link);
+    return response;
+  };
+  server.enqueue(notes_page(1, "2"));
+  server.enqueue(notes_page(2, ""));
+  server.enqueue(StubResponse::json(200, R"({"id": 2100, "body": "new\n\n<!-- automata:step -->", "system": false})"));
+  const auto result = forge.run(tools::make_forge_comment_kind, Value{{"number", 5}, {"body", "new"}});
+  REQUIRE_MESSAGE(result.succeeded, result.error);
+  CHECK(result.outputs["id"] == 2100);
+  CHECK(result.outputs["created"] == false);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[0].target == k_project + "/merge_requests/5/notes?per_page=100&page=1");
+  CHECK(requests[1].target == k_project + "/merge_requests/5/notes?per_page=100&page=2");
+  CHECK(requests[1].header("private-token") == k_token);
+  CHECK(requests[2].method == "PUT");
+  CHECK(requests[2].target == k_project + "/merge_requests/5/notes/2100");
+}
+
 TEST_CASE("forge.comment on an issue posts to the issue's notes") {
   auto forge = gitlab();
   auto& server = forge.server();

@@ -86,6 +86,9 @@ TEST_CASE("two requests on one kept-alive connection, bodies by Content-Length, 
   CHECK(requests[0].method == "POST");
   CHECK(requests[0].target == "/a?x=1");
   CHECK(requests[0].path() == "/a");
+  CHECK(requests[0].query("x") == "1");
+  CHECK(requests[0].query("y") == std::nullopt);
+  CHECK(requests[1].query("x") == std::nullopt);
   CHECK(requests[0].header("x-one") == "1");
   CHECK(requests[0].body == "hello");
   CHECK(requests[1].method == "GET");
