@@ -9,6 +9,7 @@ packages=(
   libgit2-dev libcurl4-openssl-dev libssl-dev
   bsdutils  # script(1): the TTY renderer is tested under a real pseudo-terminal
   python3 libxml2-utils  # a shell: python3 step, and xmllint on the JUnit reports
+  python3-jsonschema  # tests check every --output json result against docs/schemas/
   # Started by the tool tests on 127.0.0.1: sshd for git over ssh, lighttpd
   # with TLS in front of `git http-backend`, bubblewrap for the shell sandbox.
   openssh-server openssh-client lighttpd lighttpd-mod-openssl openssl bubblewrap

@@ -13,6 +13,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -91,6 +93,33 @@ inline std::vector<std::string> types(const std::vector<Value>& records) {
 }
 
 // automata running in the background, in its own process group.
+// What tests/support/check-schema.py finds wrong with `document` against
+// docs/schemas/NAME.schema.json: empty when it conforms. Python's
+// jsonschema (python3-jsonschema, which scripts/install-deps.sh installs)
+// must be there: a machine without it fails here, never passes silently.
+inline std::string schema_problems(const Value& document, const std::string& name) {
+  REQUIRE_MESSAGE(std::system("/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1") == 0,
+                  "python3-jsonschema is not installed: run scripts/install-deps.sh");
+  const ScratchDir scratch;
+  const auto file = scratch.write("document.json", document.dump(2));
+  const std::string source = AUTOMATA_SOURCE_DIR;
+  const std::string command = fmt::format("/usr/bin/python3 '{}/tests/support/check-schema.py' '{}/docs/schemas/{}.schema.json' '{}' 2>&1",
+                                          source, source, name, file.string());
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) {
+      out.append(buffer, n);
+    }
+    if (const int status = ::pclose(pipe); status != 0 && out.empty()) {
+      out = fmt::format("check-schema.py failed with status {}", status);
+    }
+  } else {
+    out = "cannot run check-schema.py";
+  }
+  return out;
+}
+
 class Process {
  public:
   Process(const std::vector<std::string>& args, const Invoke& how, int close_stdout_after_lines = 0)

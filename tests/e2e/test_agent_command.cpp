@@ -103,8 +103,14 @@ TEST_SUITE("e2e agent") {
     REQUIRE(result.exit_code == 0);
     REQUIRE(lines_of(result.out).size() == 1);  // the result object alone
     const Value agent = Value::parse(result.out);
+    CHECK(schema_problems(agent, "agent-result") == "");
     CHECK(agent["success"] == true);
     CHECK(agent["status"] == "succeeded");
+    Value broken = agent;
+    broken["pushed"] = "yes";
+    broken.erase("run");
+    CHECK(schema_problems(broken, "agent-result") ==
+          "$: 'run' is a required property\n$['pushed']: 'yes' is not of type 'boolean'\n");  // the check can fail
     const std::string branch = agent["branch"].get<std::string>();
     CHECK(branch.rfind("feat/", 0) == 0);
     CHECK(branch.find("-add-a-greeting") != std::string::npos);
@@ -197,6 +203,7 @@ TEST_SUITE("e2e agent") {
     INFO(result.err);
     CHECK(result.exit_code == 1);
     const Value agent = Value::parse(result.out);
+    CHECK(schema_problems(agent, "agent-result") == "");
     CHECK(agent["success"] == false);
     CHECK(agent["agent"]["outcome"] == "validation_failed");
     CHECK(agent["validation"]["passed"] == false);
@@ -260,6 +267,7 @@ TEST_SUITE("e2e agent") {
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
     const Value agent = Value::parse(result.out);
+    CHECK(schema_problems(agent, "agent-result") == "");
     CHECK(agent["commit"].is_null());  // nothing changed: nothing committed
     const std::string system = server.body(0)["messages"][0]["content"].get<std::string>();
     CHECK(system.find("Title: From a file") != std::string::npos);
@@ -287,7 +295,9 @@ TEST_SUITE("e2e agent") {
                                      "--validate", "test -f greeting.txt"});
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
-    CHECK(Value::parse(result.out)["success"] == true);
+    const Value agent = Value::parse(result.out);
+    CHECK(schema_problems(agent, "agent-result") == "");
+    CHECK(agent["success"] == true);
     CHECK_FALSE(std::filesystem::exists(project.dir() / "work" / "pwned.txt"));
     const std::string id = project.only_run();
     CHECK(project.journal(id).front()["file"] == "builtin:agent");
@@ -350,6 +360,7 @@ steps:
     INFO(resumed.err);
     REQUIRE(resumed.exit_code == 0);
     const Value agent = Value::parse(resumed.out);
+    CHECK(schema_problems(agent, "agent-result") == "");
     CHECK(agent["success"] == true);
     CHECK(agent["agent"]["iterations"] == 3);
     CHECK(agent["llm_calls"] == 4);  // plan + 3 turns: the killed request is not counted twice
