@@ -8,6 +8,7 @@
 // outside its group; each finally failed step gets an ::error:: annotation,
 // and close() appends a Markdown summary to $GITHUB_STEP_SUMMARY.
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <random>
 #include <unordered_map>
@@ -123,7 +124,8 @@ class PlainRenderer final : public Renderer {
       const Outcome outcome = run_outcome(m_report, elapsed.count());
       line(symbol(outcome.symbol) + " " + outcome.text);
     }
-    m_console.out(text);
+    m_pending += text;
+    write_pending();
   }
 
   void on_output(std::string_view step, std::string_view raw) override {
@@ -142,8 +144,18 @@ class PlainRenderer final : public Renderer {
       return;
     }
     const StepReport* report = m_report.find(step);
-    m_console.out(fmt::format("{}[{}] {}\n", now_prefix(), report != nullptr ? report->display() : std::string(step),
-                              content));
+    fmt::format_to(std::back_inserter(m_pending), "{}[{}] {}\n", now_prefix(),
+                   report != nullptr ? report->display() : std::string(step), content);
+    // Gathered until the feed is idle (on_idle), a record, or 64 KiB: one
+    // write(2) for many lines.
+    if (m_pending.size() >= k_pending_limit) {
+      write_pending();
+    }
+  }
+
+  void on_idle() override {
+    const std::lock_guard lock(m_mutex);
+    write_pending();
   }
 
   void close() override {
@@ -174,13 +186,21 @@ class PlainRenderer final : public Renderer {
                             escape_command_data(message));
       }
     }
-    m_console.out(text);
+    m_pending += text;
+    write_pending();
     if (!m_options.github_step_summary.empty()) {
       write_summary();
     }
   }
 
  private:
+  static constexpr std::size_t k_pending_limit = 64 * 1024;
+
+  void write_pending() {
+    m_console.out(m_pending);
+    m_pending.clear();
+  }
+
   std::string symbol(std::string_view glyph) const { return paint_symbol(glyph, m_options.color); }
 
   std::string clean(std::string_view raw) const {
@@ -289,6 +309,7 @@ class PlainRenderer final : public Renderer {
   std::unordered_map<std::string, StepOutput> m_outputs;
   const std::string m_token;
   bool m_closed = false;
+  std::string m_pending;  // output lines not yet written (write_pending)
 };
 
 }  // namespace

@@ -65,8 +65,13 @@ void AsyncSinks::push(Item item, bool droppable) {
   }
   m_queue.push_back(std::move(item));
   ++m_enqueued;
+  // Only a waiting thread needs waking: a step printing a million lines
+  // would otherwise pay a futex call for each.
+  const bool wake = m_consumer_waiting;
   lock.unlock();
-  m_ready.notify_one();
+  if (wake) {
+    m_ready.notify_one();
+  }
 }
 
 void AsyncSinks::deliver(const Item& item) {
@@ -89,20 +94,35 @@ void AsyncSinks::deliver(const Item& item) {
   }
 }
 
+// Delivers what is queued a batch at a time (everything queued when the
+// thread looks), then tells the sinks the feed is idle so they write what
+// they buffered: one write(2) for a batch of output lines, not one a line.
 void AsyncSinks::run() {
+  std::deque<Item> batch;
   std::unique_lock lock(m_mutex);
   while (true) {
+    m_consumer_waiting = true;
     m_ready.wait(lock, [this] { return !m_queue.empty() || m_stopping; });
+    m_consumer_waiting = false;
     if (m_queue.empty()) {
       return;  // stopping, and everything was delivered
     }
-    Item item = std::move(m_queue.front());
-    m_queue.pop_front();
+    batch.swap(m_queue);
     lock.unlock();
     m_space.notify_all();
-    deliver(item);
+    for (const Item& item : batch) {
+      deliver(item);
+    }
+    for (auto* sink : m_sinks) {
+      try {
+        sink->on_idle();
+      } catch (const std::exception&) {
+      }
+    }
+    const std::size_t count = batch.size();
+    batch.clear();
     lock.lock();
-    ++m_delivered;
+    m_delivered += count;
     m_space.notify_all();
   }
 }

@@ -68,6 +68,7 @@ class AsyncSinks final : public EventSink {
   std::uint64_t m_enqueued = 0;
   std::uint64_t m_delivered = 0;
   bool m_stopping = false;
+  bool m_consumer_waiting = false;  // the thread sleeps on m_ready: a push must wake it
   std::thread m_thread;  // last: started once everything above exists
 };
 

@@ -165,9 +165,10 @@ void InstanceContext::emit_line(OutputStream stream, std::string_view raw) {
     }
   }
   if (m_log_fd >= 0) {
-    std::string with_newline = line;
-    with_newline += '\n';
-    write_all(m_log_fd, with_newline);
+    // Written by flush_log once per chunk read, not once per line: a step
+    // printing millions of lines would otherwise cost a write(2) each.
+    m_log_pending += line;
+    m_log_pending += '\n';
   }
   if (stream == OutputStream::out && m_keep_stdout) {
     m_stdout_tail += line;
@@ -202,6 +203,14 @@ void InstanceContext::output(OutputStream stream, std::string_view chunk) {
     emit_line(stream, partial);
     partial.clear();
   }
+  flush_log();
+}
+
+void InstanceContext::flush_log() {
+  if (m_log_fd >= 0 && !m_log_pending.empty()) {
+    write_all(m_log_fd, m_log_pending);
+  }
+  m_log_pending.clear();
 }
 
 void InstanceContext::finish() {
@@ -211,6 +220,7 @@ void InstanceContext::finish() {
       m_partial[i].clear();
     }
   }
+  flush_log();
   if (m_stdout_tail.size() > k_stdout_tail_bytes) {
     m_stdout_tail.erase(0, m_stdout_tail.size() - k_stdout_tail_bytes);
   }

@@ -64,6 +64,7 @@ class InstanceContext final : public StepContext {
 
  private:
   void emit_line(OutputStream stream, std::string_view line);
+  void flush_log();  // writes the lines emit_line gathered
 
   Driver::Impl& m_driver;
   Instance& m_instance;
@@ -85,6 +86,7 @@ class InstanceContext final : public StepContext {
   int m_log_fd = -1;
   std::filesystem::path m_log_path;  // until the first line is written
   std::string m_log_header;
+  std::string m_log_pending;  // lines for the log file, written once per chunk
   std::string m_partial[2];
   std::string m_stdout_tail;
   bool m_keep_stdout = false;

@@ -39,6 +39,10 @@ class EventSink {
   // The number of step instances the run will have changed (matrix expansion,
   // skipped branches); renderers use it for done/total.
   virtual void on_total(std::size_t /*total*/) {}
+  // Nothing more is queued for now: write out what was buffered. A sink may
+  // gather output lines and records between calls (the run's AsyncSinks
+  // calls it after each batch it delivers); close() writes out the rest.
+  virtual void on_idle() {}
   // The run is over and nothing more will be delivered; flush and stop threads.
   virtual void close() {}
 };
