@@ -8,6 +8,7 @@
 
 #include "e2e/e2e_support.hpp"
 #include "support/llm_stub_server.hpp"
+#include "tools/llm/recorded_payloads.hpp"
 #include "tools/git/git_fixture.hpp"
 
 using namespace automata;
@@ -375,5 +376,49 @@ steps:
     }
     CHECK(fixture::git(project.dir() / "remote.git", "show " + agent["branch"].get<std::string>() + ":greeting.txt") ==
           "hello");
+  }
+
+  TEST_CASE("Gemini's thought signatures are journaled: the turn a resume asks again sends them back as sent") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    LlmStubServer& server = setup.server;
+    server.enqueue(plan_reply());
+    server.enqueue(ScriptedReply::replay(payloads::gemini_call(
+        "function-call-1", "write_file", {{"path", "greeting.txt"}, {"content", "hello\n"}}, "c2lnbmF0dXJlIG9uZQ==")));
+    server.enqueue(ScriptedReply::replay(
+        payloads::gemini_call("function-call-2", "run_shell_command", {{"command", "cat greeting.txt"}}, "c2lnIHR3bw==")));
+    ScriptedReply held = ScriptedReply::replay(
+        payloads::gemini_call("function-call-3", "finish", {{"summary", "never delivered"}}, "c2lnIHRocmVl"));
+    held.hold = true;
+    server.enqueue(held);
+    server.enqueue(ScriptedReply::replay(
+        payloads::gemini_call("function-call-4", "finish", {{"summary", "greeting.txt says hello"}}, "c2lnIGZvdXI=")));
+    project.how().cwd = project.dir() / "work";
+
+    auto process = project.spawn({"--output", "plain", "agent", "--title", "Add a greeting"});
+    REQUIRE(eventually([&] { return server.requests().size() == 4; }, 60s));
+    const std::string id = project.wait_for_run();
+    ::killpg(process->pid(), SIGKILL);
+    CHECK(process->wait() == 128 + SIGKILL);
+    server.release_held();
+    std::vector<Value> extras;
+    for (const auto& record : project.journal(id)) {
+      if (record.value("type", "") == "StepCheckpoint" && record.value("step", "") == "implement") {
+        extras.push_back(record["data"]["reply"]["tool_calls"][0]["extra"]);
+      }
+    }
+    CHECK(extras == std::vector<Value>{{{"extra_content", {{"google", {{"thought_signature", "c2lnbmF0dXJlIG9uZQ=="}}}}}},
+                                       {{"extra_content", {{"google", {{"thought_signature", "c2lnIHR3bw=="}}}}}}});
+
+    const auto resumed = project.run({"--output", "json", "resume", id});
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 5);
+    CHECK(requests[4].body == requests[3].body);
+    const Value messages = server.body(4)["messages"];
+    REQUIRE(messages.size() == 6);
+    CHECK(messages[2]["tool_calls"][0]["extra_content"]["google"]["thought_signature"] == "c2lnbmF0dXJlIG9uZQ==");
+    CHECK(messages[4]["tool_calls"][0]["extra_content"]["google"]["thought_signature"] == "c2lnIHR3bw==");
   }
 }

@@ -150,6 +150,21 @@ StubResponse anthropic(const ScriptedReply& reply, bool streamed) {
   return stream_of(events, reply.cut_short ? 3 : -1);
 }
 
+// A recorded shape, byte for byte what the server sent but for the framing.
+StubResponse replayed(LlmProtocol protocol, const ScriptedReply& reply, bool streamed) {
+  if (!streamed || reply.chunks.empty()) {
+    return StubResponse::json(200, reply.whole.value_or(Value::object()).dump());
+  }
+  std::vector<std::string> events;
+  for (const auto& chunk : reply.chunks) {
+    events.push_back(sse(protocol == LlmProtocol::anthropic ? chunk.value("type", std::string()) : std::string(), chunk));
+  }
+  if (protocol == LlmProtocol::openai) {
+    events.emplace_back("data: [DONE]\n\n");
+  }
+  return stream_of(events, reply.cut_short ? 3 : -1);
+}
+
 std::string anthropic_error_type(int status) {
   switch (status) {
     case 400: return "invalid_request_error";
@@ -184,6 +199,18 @@ ScriptedReply ScriptedReply::fail(int status, std::string message, std::vector<s
   return reply;
 }
 
+ScriptedReply ScriptedReply::replay(std::vector<Value> chunks) {
+  ScriptedReply reply;
+  reply.chunks = std::move(chunks);
+  return reply;
+}
+
+ScriptedReply ScriptedReply::replay_whole(Value body) {
+  ScriptedReply reply;
+  reply.whole = std::move(body);
+  return reply;
+}
+
 StubResponse LlmStubServer::render(LlmProtocol protocol, const ScriptedReply& reply, bool streamed) {
   if (reply.status != 200) {
     const Value body =
@@ -195,6 +222,9 @@ StubResponse LlmStubServer::render(LlmProtocol protocol, const ScriptedReply& re
       response.headers.push_back(header);
     }
     return response;
+  }
+  if (!reply.chunks.empty() || reply.whole) {
+    return replayed(protocol, reply, streamed);
   }
   return protocol == LlmProtocol::openai ? openai(reply, streamed) : anthropic(reply, streamed);
 }

@@ -4,12 +4,14 @@
 // Each request takes the next scripted reply and gets it the way it asked:
 // streamed as server-sent events (each event cut in two pieces, so clients
 // must reassemble lines) when its body says "stream": true, else one JSON
-// body. Errors come in the provider's own error body. Every request is
-// recorded.
+// body. Errors come in the provider's own error body. A reply may instead
+// replay payloads shaped as a real server sends them (Ollama, Gemini,
+// LiteLLM...). Every request is recorded.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,10 +41,19 @@ struct ScriptedReply {
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Retry-After
   bool cut_short = false;      // a stream that stops halfway, without its end
   bool hold = false;           // answered only after release_held() (or never, when the client is gone)
+  // Payload shapes recorded from a real server, sent as they are instead of
+  // being rendered from the fields above: `chunks` each as one `data:` event
+  // (Anthropic: named by its "type"), then OpenAI's `data: [DONE]`, when the
+  // request streams; `whole` as the body when it does not (or, with no
+  // chunks, as a server that ignores stream: true).
+  std::vector<Value> chunks;
+  std::optional<Value> whole;
 
   static ScriptedReply say(std::string text);
   static ScriptedReply call(std::vector<ScriptedCall> calls);
   static ScriptedReply fail(int status, std::string message, std::vector<std::pair<std::string, std::string>> headers = {});
+  static ScriptedReply replay(std::vector<Value> chunks);
+  static ScriptedReply replay_whole(Value body);
 };
 
 class LlmStubServer {

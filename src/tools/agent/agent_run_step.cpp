@@ -105,6 +105,7 @@ Value outputs_of(const agent::AgentRunResult& result) {
           {"finished", result.outcome == agent::AgentOutcome::finished},
           {"summary", result.summary},
           {"message", result.message},
+          {"refusal", result.refusal ? Value(*result.refusal) : Value(nullptr)},
           {"iterations", result.iterations},
           {"tool_calls", result.tool_calls},
           {"files_changed", result.files_changed},

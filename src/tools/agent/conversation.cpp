@@ -24,9 +24,16 @@ Value message_to_value(const llm::Message& message) {
   if (!message.tool_calls.empty()) {
     Value calls = Value::array();
     for (const auto& call : message.tool_calls) {
-      calls.push_back({{"id", call.id}, {"name", call.name}, {"arguments", call.raw_arguments}});
+      Value recorded = {{"id", call.id}, {"name", call.name}, {"arguments", call.raw_arguments}};
+      if (call.extra.is_object() && !call.extra.empty()) {
+        recorded["extra"] = call.extra;  // a resumed agent sends them back as the live one did
+      }
+      calls.push_back(std::move(recorded));
     }
     value["tool_calls"] = std::move(calls);
+  }
+  if (message.refusal) {
+    value["refusal"] = *message.refusal;
   }
   if (message.role == llm::Role::tool) {
     value["tool_call_id"] = message.tool_call_id;
@@ -61,8 +68,14 @@ Result<llm::Message> message_from_value(const Value& value) {
       parsed.name = call.value("name", std::string());
       parsed.raw_arguments = call.value("arguments", std::string());
       parsed.arguments = parse_arguments(parsed.raw_arguments);
+      if (const auto extra = call.find("extra"); extra != call.end() && extra->is_object()) {
+        parsed.extra = *extra;
+      }
       message.tool_calls.push_back(std::move(parsed));
     }
+  }
+  if (const auto refusal = value.find("refusal"); refusal != value.end() && refusal->is_string()) {
+    message.refusal = refusal->get<std::string>();
   }
   message.tool_call_id = value.value("tool_call_id", std::string());
   message.tool_name = value.value("tool_name", std::string());
@@ -90,6 +103,12 @@ llm::Message mask_message(const llm::Message& message, const Masker& mask) {
   for (auto& call : masked.tool_calls) {
     call.raw_arguments = mask(call.raw_arguments);
     call.arguments = parse_arguments(call.raw_arguments);
+    // Masked as the journal masks them, so that the live conversation and a
+    // resumed one send the same bytes back.
+    call.extra = mask_value(call.extra, mask);
+  }
+  if (masked.refusal) {
+    masked.refusal = mask(*masked.refusal);
   }
   return masked;
 }

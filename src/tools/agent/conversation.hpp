@@ -4,8 +4,9 @@
 // secret the step knows.
 //
 // A message: {"role": "assistant", "content": "...", "tool_calls": [{"id",
-// "name", "arguments" (raw text)}], "tool_call_id", "tool_name", "is_error"};
-// absent fields are empty.
+// "name", "arguments" (raw text), "extra" (the provider's own fields, when
+// any)}], "refusal" (when the model declined), "tool_call_id", "tool_name",
+// "is_error"}; absent fields are empty.
 #include <functional>
 #include <string>
 #include <string_view>
@@ -24,8 +25,8 @@ Result<llm::Message> message_from_value(const Value& value);
 
 // Every string (not key) of `value` masked.
 Value mask_value(const Value& value, const Masker& mask);
-// A message with its text, tool-call arguments and result masked; arguments
-// are parsed again from the masked text.
+// A message with its text, refusal, tool-call arguments and extra fields and
+// result masked; arguments are parsed again from the masked text.
 llm::Message mask_message(const llm::Message& message, const Masker& mask);
 
 // The arguments as a model sent them, parsed: an object, or null.

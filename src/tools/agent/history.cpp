@@ -16,6 +16,9 @@ std::size_t message_bytes(const llm::Message& message) {
   std::size_t bytes = message.content.size();
   for (const auto& call : message.tool_calls) {
     bytes += call.name.size() + call.raw_arguments.size();
+    if (!call.extra.empty()) {
+      bytes += call.extra.dump().size();  // a thought signature can be kilobytes
+    }
   }
   return bytes;
 }

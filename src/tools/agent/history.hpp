@@ -14,7 +14,8 @@
 
 namespace automata::tools::agent {
 
-// Bytes of text a message contributes to a request (content and call arguments).
+// Bytes of text a message contributes to a request (content, call arguments
+// and the calls' extra fields).
 std::size_t message_bytes(const llm::Message& message);
 
 // `messages` unchanged when they fit in max_bytes (0: no limit); otherwise

@@ -8,6 +8,7 @@
 #include "tools/agent/turn_record.hpp"
 #include "tools/agent/transcript.hpp"
 #include "tools/agent/truncate.hpp"
+#include "tools/llm/refusal.hpp"
 
 namespace automata::tools::agent {
 namespace {
@@ -141,6 +142,10 @@ std::optional<AgentLoop::Stop> AgentLoop::absorb(const Turn& turn, std::vector<s
     if (std::find(m_result.files_changed.begin(), m_result.files_changed.end(), path) == m_result.files_changed.end()) {
       m_result.files_changed.push_back(path);
     }
+  }
+  if (turn.reply.refusal) {  // neither a format error to nudge nor worth another turn
+    m_result.refusal = *turn.reply.refusal;
+    return Stop{AgentOutcome::refused, llm::refusal_line(*turn.reply.refusal)};
   }
   std::optional<Stop> stop;
   bool format_error = false;
@@ -301,6 +306,9 @@ AgentRunResult AgentLoop::finish(const Stop& stop) {
   m_result.outcome = stop.outcome;
   m_result.message = mask(stop.message);
   m_result.summary = mask(m_result.summary);
+  if (m_result.refusal) {
+    m_result.refusal = mask(*m_result.refusal);
+  }
   m_result.prompt_tokens = m_budget.prompt_tokens();
   m_result.completion_tokens = m_budget.completion_tokens();
   m_result.cost = m_budget.cost();

@@ -1,7 +1,8 @@
 #pragma once
 // The agent's tool-calling loop (after mini-swe-agent's: query, execute,
 // append): a system prompt and a first user message, then turns of one model
-// call and the tool calls of its reply, until `finish` or a limit.
+// call and the tool calls of its reply, until `finish`, a limit, or the
+// model refusing the task.
 //
 // Durability: each completed turn is checkpointed (StepContext::checkpoint,
 // format in turn_record.hpp), masked. A resumed step replays its checkpoints
@@ -59,6 +60,7 @@ struct AgentRunResult {
   AgentOutcome outcome = AgentOutcome::finished;
   std::string message;  // why it stopped, one line, masked
   std::string summary;  // finish's summary, masked
+  std::optional<std::string> refusal;  // outcome refused: the model's reason, masked
   int iterations = 0;   // turns (model replies), resumed ones included
   int tool_calls = 0;
   std::vector<std::string> files_changed;

@@ -12,6 +12,7 @@ std::string_view outcome_name(AgentOutcome outcome) {
     case AgentOutcome::stuck: return "stuck";
     case AgentOutcome::model_error: return "model_error";
     case AgentOutcome::validation_failed: return "validation_failed";
+    case AgentOutcome::refused: return "refused";
     case AgentOutcome::cancelled: return "cancelled";
   }
   return "unknown";
@@ -27,6 +28,7 @@ int outcome_exit_code(AgentOutcome outcome) {
     case AgentOutcome::stuck: return 14;
     case AgentOutcome::model_error: return 15;
     case AgentOutcome::validation_failed: return 16;
+    case AgentOutcome::refused: return 17;
     case AgentOutcome::cancelled: return 130;
   }
   return 1;

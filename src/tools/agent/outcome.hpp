@@ -15,6 +15,7 @@ enum class AgentOutcome {
   stuck,
   model_error,
   validation_failed,
+  refused,  // the model declined the task (OpenAI's refusal): asking again would not help
   cancelled
 };
 

@@ -53,6 +53,9 @@ std::string render_transcript(const std::string& step_id, const std::vector<llm:
         if (!message.content.empty()) {
           text += message.content + "\n";
         }
+        if (message.refusal) {
+          text += "\n**refused**\n\n" + fenced(*message.refusal);
+        }
         for (const auto& call : message.tool_calls) {
           text += fmt::format("\n**call** `{}` ({})\n\n", call.name, call.id) + fenced(call.raw_arguments);
         }

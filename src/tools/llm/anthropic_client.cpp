@@ -39,6 +39,14 @@ Usage usage_from(const Value& usage, Usage into) {
   return into;
 }
 
+// A reply stopped for a refusal carries no reason of its own: what text
+// came before the stop is the nearest to one.
+void mark_refusal(ChatResponse& response) {
+  if (response.finish_reason == "refusal") {
+    response.message.refusal = response.message.content;
+  }
+}
+
 Result<ChatResponse> parse_reply(const Value& body);
 
 class AnthropicClient final : public ChatClient {
@@ -146,7 +154,7 @@ std::string anthropic_finish_reason(std::string_view reason) {
   if (reason == "tool_use") {
     return "tool_calls";
   }
-  return reason == "refusal" ? "content_filter" : "other";
+  return reason == "refusal" ? "refusal" : "other";
 }
 
 Result<ChatResponse> parse_anthropic_reply(const Value& body) {
@@ -180,6 +188,7 @@ Result<ChatResponse> parse_reply(const Value& body) {
     }
   }
   response.finish_reason = anthropic_finish_reason(string_field(body, "stop_reason"));
+  mark_refusal(response);
   response.usage = usage_from(body.value("usage", Value()), Usage{});
   response.usage.model = string_field(body, "model");
   return response;
@@ -273,6 +282,7 @@ ChatResponse AnthropicStream::response(const std::string& requested_model) const
     }
   }
   response.finish_reason = anthropic_finish_reason(m_stop_reason);
+  mark_refusal(response);
   response.usage = m_usage;
   response.usage.model = m_model.empty() ? requested_model : m_model;
   return response;

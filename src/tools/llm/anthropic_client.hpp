@@ -29,7 +29,7 @@ Value anthropic_request_body(const ChatRequest& request);
 Result<ChatResponse> parse_anthropic_reply(const Value& body);
 
 // stop (end_turn, stop_sequence), length (max_tokens), tool_calls (tool_use),
-// content_filter (refusal), other.
+// refusal (refusal: the reply's text, if any, is its refusal), other.
 std::string anthropic_finish_reason(std::string_view reason);
 
 // Assembles a streamed reply from its events (message_start,

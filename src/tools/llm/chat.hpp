@@ -29,6 +29,10 @@ struct ToolCall {
   std::string name;
   std::string raw_arguments;  // as the model sent them (may be malformed JSON)
   Value arguments;            // parsed; null when raw_arguments is not a JSON object
+  // Fields of the call the protocol does not read, kept to be sent back
+  // verbatim with it: a provider may require them on the next turn (Gemini's
+  // extra_content.google.thought_signature answers 400 when missing).
+  Value extra = Value::object();
 };
 
 enum class Role { system, user, assistant, tool };
@@ -40,6 +44,9 @@ struct Message {
   std::string tool_call_id;          // tool: the call this result answers
   std::string tool_name;             // tool: the called tool's name (Anthropic and some servers want it)
   bool is_error = false;             // tool: the result reports a failure
+  // assistant: the model declined to answer, with its reason (OpenAI's
+  // `refusal`; Anthropic's reply text when it stopped for a refusal, maybe "").
+  std::optional<std::string> refusal;
 };
 
 struct ChatRequest {
@@ -60,7 +67,7 @@ struct Usage {
 
 struct ChatResponse {
   Message message;            // role assistant: text and/or tool calls
-  std::string finish_reason;  // normalised: stop, tool_calls, length, content_filter, other
+  std::string finish_reason;  // normalised: stop, tool_calls, length, content_filter, refusal, other
   Usage usage;
 };
 

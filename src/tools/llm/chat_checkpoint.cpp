@@ -9,9 +9,16 @@ Value response_checkpoint(const ChatResponse& response) {
   if (!response.message.tool_calls.empty()) {
     Value calls = Value::array();
     for (const auto& call : response.message.tool_calls) {
-      calls.push_back({{"id", call.id}, {"name", call.name}, {"arguments", arguments_text(call)}});
+      Value recorded = {{"id", call.id}, {"name", call.name}, {"arguments", arguments_text(call)}};
+      if (call.extra.is_object() && !call.extra.empty()) {
+        recorded["extra"] = call.extra;
+      }
+      calls.push_back(std::move(recorded));
     }
     reply["tool_calls"] = std::move(calls);
+  }
+  if (response.message.refusal) {
+    reply["refusal"] = *response.message.refusal;
   }
   return {{"response", std::move(reply)},
           {"usage",
@@ -34,10 +41,16 @@ std::optional<ChatResponse> read_checkpoint(const Value& checkpoint) {
   if (const auto calls = reply.find("tool_calls"); calls != reply.end() && calls->is_array()) {
     for (std::size_t i = 0; i < calls->size(); ++i) {
       const Value& call = (*calls)[i];
-      response.message.tool_calls.push_back(make_tool_call(call.value("id", std::string()),
-                                                           call.value("name", std::string()),
-                                                           call.value("arguments", std::string()), i));
+      ToolCall read = make_tool_call(call.value("id", std::string()), call.value("name", std::string()),
+                                     call.value("arguments", std::string()), i);
+      if (const auto extra = call.find("extra"); extra != call.end() && extra->is_object()) {
+        read.extra = *extra;
+      }
+      response.message.tool_calls.push_back(std::move(read));
     }
+  }
+  if (const auto refusal = reply.find("refusal"); refusal != reply.end() && refusal->is_string()) {
+    response.message.refusal = refusal->get<std::string>();
   }
   const Value usage = checkpoint.value("usage", Value::object());
   response.usage.model = usage.value("model", std::string());

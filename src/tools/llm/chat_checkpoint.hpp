@@ -2,7 +2,8 @@
 // A model's reply as a step checkpoints it, and back: what a resumed step
 // returns instead of asking again. Format (one StepCheckpoint per reply):
 //   {"response": {"content": "...", "finish_reason": "stop",
-//                 "tool_calls": [{"id", "name", "arguments"}]},
+//                 "tool_calls": [{"id", "name", "arguments", "extra" (when any)}],
+//                 "refusal": "..." (when the model declined)},
 //    "usage": {"model": "...", "prompt_tokens": N, "completion_tokens": N}}
 // plus whatever fields the caller adds (llm.chat: "turn").
 #include <optional>

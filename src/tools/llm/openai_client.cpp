@@ -1,13 +1,12 @@
 #include "tools/llm/openai_client.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "tools/llm/provider_settings.hpp"
 #include "tools/llm/reply_exchange.hpp"
 #include "tools/llm/sse.hpp"
 #include "tools/llm/tool_arguments.hpp"
+#include "tools/llm/tool_call_deltas.hpp"
 
 namespace automata::tools::llm {
 namespace {
@@ -29,9 +28,17 @@ Value message_json(const Message& message) {
   if (!message.tool_calls.empty()) {
     Value calls = Value::array();
     for (const auto& call : message.tool_calls) {
-      calls.push_back({{"id", call.id},
-                       {"type", "function"},
-                       {"function", {{"name", call.name}, {"arguments", arguments_text(call)}}}});
+      Value json_call = {{"id", call.id},
+                         {"type", "function"},
+                         {"function", {{"name", call.name}, {"arguments", arguments_text(call)}}}};
+      if (call.extra.is_object()) {
+        for (const auto& [key, value] : call.extra.items()) {
+          if (!json_call.contains(key)) {  // verbatim, beside the fields the protocol defines
+            json_call[key] = value;
+          }
+        }
+      }
+      calls.push_back(std::move(json_call));
     }
     json["tool_calls"] = std::move(calls);
   }
@@ -52,13 +59,13 @@ Usage usage_from(const Value& usage) {
   return out;
 }
 
-// Arguments come as a JSON string, or from some servers as an object.
-std::string raw_arguments(const Value& function) {
-  const auto it = function.find("arguments");
-  if (it == function.end() || it->is_null()) {
-    return "";
+// Some servers say "stop" beside tool calls; OpenAI says "stop" beside a
+// refusal, which is what a caller must tell apart from an answer.
+std::string reply_finish_reason(std::string_view reason, const Message& message) {
+  if (message.refusal) {
+    return "refusal";
   }
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return message.tool_calls.empty() ? openai_finish_reason(reason) : "tool_calls";
 }
 
 Result<ChatResponse> parse_reply(const Value& body);
@@ -157,14 +164,16 @@ Result<ChatResponse> parse_reply(const Value& body) {
     for (std::size_t i = 0; i < calls->size(); ++i) {
       const Value& call = (*calls)[i];
       const Value function = call.value("function", Value::object());
-      response.message.tool_calls.push_back(
-          make_tool_call(string_field(call, "id"), string_field(function, "name"), raw_arguments(function), i));
+      ToolCall parsed =
+          make_tool_call(string_field(call, "id"), string_field(function, "name"), raw_arguments(function), i);
+      parsed.extra = unknown_call_fields(call);
+      response.message.tool_calls.push_back(std::move(parsed));
     }
   }
-  response.finish_reason = openai_finish_reason(string_field(choice, "finish_reason"));
-  if (!response.message.tool_calls.empty()) {
-    response.finish_reason = "tool_calls";  // some servers say "stop" beside calls
+  if (const std::string refusal = string_field(message, "refusal"); !refusal.empty()) {
+    response.message.refusal = refusal;
   }
+  response.finish_reason = reply_finish_reason(string_field(choice, "finish_reason"), response.message);
   response.usage = usage_from(body.value("usage", Value()));
   response.usage.model = string_field(body, "model");
   return response;
@@ -217,29 +226,10 @@ void OpenAiStream::consume(const std::string& payload) {
       m_on_text(text);
     }
   }
-  if (const auto calls = delta.find("tool_calls"); calls != delta.end() && calls->is_array()) {
-    for (const auto& call : *calls) {
-      if (!call.is_object()) {
-        continue;
-      }
-      const std::size_t index = call.contains("index") ? static_cast<std::size_t>(std::max<std::int64_t>(0, integer_field(call, "index")))
-                                                       : (m_calls.empty() ? 0 : m_calls.size() - 1);
-      if (index > 64) {
-        continue;  // not a real index: no reply asks for that many calls at once
-      }
-      if (index >= m_calls.size()) {
-        m_calls.resize(index + 1);
-      }
-      PartialCall& partial = m_calls[index];
-      if (const std::string id = string_field(call, "id"); !id.empty() && partial.id.empty()) {
-        partial.id = id;
-      }
-      const Value function = call.value("function", Value::object());
-      if (const std::string name = string_field(function, "name"); !name.empty() && partial.name.empty()) {
-        partial.name = name;
-      }
-      partial.arguments += raw_arguments(function);
-    }
+  // OpenAI streams a refusal as its own text, content null beside it.
+  m_refusal += string_field(delta, "refusal");
+  if (const auto calls = delta.find("tool_calls"); calls != delta.end()) {
+    m_calls.add(*calls);
   }
 }
 
@@ -257,10 +247,11 @@ ChatResponse OpenAiStream::response(const std::string& requested_model) const {
   ChatResponse response;
   response.message.role = Role::assistant;
   response.message.content = m_text;
-  for (std::size_t i = 0; i < m_calls.size(); ++i) {
-    response.message.tool_calls.push_back(make_tool_call(m_calls[i].id, m_calls[i].name, m_calls[i].arguments, i));
+  response.message.tool_calls = m_calls.calls();
+  if (!m_refusal.empty()) {
+    response.message.refusal = m_refusal;
   }
-  response.finish_reason = response.message.tool_calls.empty() ? openai_finish_reason(m_finish_reason) : "tool_calls";
+  response.finish_reason = reply_finish_reason(m_finish_reason, response.message);
   response.usage = m_usage;
   response.usage.model = m_model.empty() ? requested_model : m_model;
   return response;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tools/llm/chat.hpp"
+#include "tools/llm/tool_call_deltas.hpp"
 #include "tools/llm/transport.hpp"
 
 namespace automata::tools::llm {
@@ -22,12 +23,13 @@ Value openai_request_body(const ChatRequest& request, bool completion_tokens_fie
 // A whole (not streamed) reply; an error names what is missing.
 Result<ChatResponse> parse_openai_reply(const Value& body);
 
-// stop, length, tool_calls, content_filter, other.
+// stop, length, tool_calls, content_filter, other (a reply with tool calls
+// or a refusal says tool_calls or refusal whatever the server's reason).
 std::string openai_finish_reason(std::string_view reason);
 
-// Assembles a streamed reply from its `data:` payloads: text deltas in
-// order, tool-call deltas by index (id and name from the first, argument
-// fragments concatenated), usage from the last chunk.
+// Assembles a streamed reply from its `data:` payloads: text and refusal
+// deltas in order, tool-call deltas as tool_call_deltas.hpp tells, usage
+// from the last chunk.
 class OpenAiStream {
  public:
   explicit OpenAiStream(std::function<void(std::string_view)> on_text) : m_on_text(std::move(on_text)) {}
@@ -41,14 +43,10 @@ class OpenAiStream {
  private:
   void consume(const std::string& payload);
 
-  struct PartialCall {
-    std::string id;
-    std::string name;
-    std::string arguments;
-  };
   std::function<void(std::string_view)> m_on_text;
   std::string m_text;
-  std::vector<PartialCall> m_calls;  // by index
+  std::string m_refusal;
+  ToolCallDeltas m_calls;
   std::string m_finish_reason;
   std::string m_model;
   Usage m_usage;

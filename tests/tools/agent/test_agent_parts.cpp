@@ -48,7 +48,7 @@ TEST_CASE("messages round-trip through JSON; masking reaches arguments") {
   llm::Message reply;
   reply.role = llm::Role::assistant;
   reply.content = "text";
-  reply.tool_calls.push_back({"id1", "write_file", R"({"path":"a","content":"KEY"})", Value{{"path", "a"}, {"content", "KEY"}}});
+  reply.tool_calls.push_back({"id1", "write_file", R"({"path":"a","content":"KEY"})", Value{{"path", "a"}, {"content", "KEY"}}, Value::object()});
   const Value value = agent::message_to_value(reply);
   auto back = agent::message_from_value(value);
   REQUIRE(back.ok());

@@ -22,14 +22,14 @@ namespace {
 ChatRequest conversation() {
   ChatRequest request;
   request.model = "claude-sonnet-4";
-  request.messages.push_back({Role::system, "You are terse.", {}, {}, {}, false});
-  request.messages.push_back({Role::user, "Look at two files.", {}, {}, {}, false});
-  Message asked{Role::assistant, "Reading both.", {}, {}, {}, false};
-  asked.tool_calls.push_back({"toolu_1", "read_file", R"({"path":"a"})", {{"path", "a"}}});
-  asked.tool_calls.push_back({"toolu_2", "read_file", R"({"path":"b"})", {{"path", "b"}}});
+  request.messages.push_back({Role::system, "You are terse.", {}, {}, {}, false, std::nullopt});
+  request.messages.push_back({Role::user, "Look at two files.", {}, {}, {}, false, std::nullopt});
+  Message asked{Role::assistant, "Reading both.", {}, {}, {}, false, std::nullopt};
+  asked.tool_calls.push_back({"toolu_1", "read_file", R"({"path":"a"})", {{"path", "a"}}, Value::object()});
+  asked.tool_calls.push_back({"toolu_2", "read_file", R"({"path":"b"})", {{"path", "b"}}, Value::object()});
   request.messages.push_back(asked);
-  request.messages.push_back({Role::tool, "contents of a", {}, "toolu_1", "read_file", false});
-  request.messages.push_back({Role::tool, "no such file", {}, "toolu_2", "read_file", true});
+  request.messages.push_back({Role::tool, "contents of a", {}, "toolu_1", "read_file", false, std::nullopt});
+  request.messages.push_back({Role::tool, "no such file", {}, "toolu_2", "read_file", true, std::nullopt});
   request.tools.push_back({"read_file", "Read a file", Value::parse(R"({"type":"object","properties":{"path":{"type":"string"}}})")});
   request.temperature = 0.5;
   return request;
@@ -77,7 +77,7 @@ TEST_CASE("the request body, path and headers are exactly the Messages ones") {
 TEST_CASE("structured output is asked for in the system prompt; max_tokens as given") {
   ChatRequest request;
   request.model = "m";
-  request.messages.push_back({Role::user, "Rate it.", {}, {}, {}, false});
+  request.messages.push_back({Role::user, "Rate it.", {}, {}, {}, false, std::nullopt});
   request.response_schema = Value::parse(R"({"type":"object"})");
   request.max_tokens = 100;
   const Value body = anthropic_request_body(request);
@@ -128,7 +128,7 @@ TEST_CASE("a whole reply is read; stop reasons are normalised") {
   CHECK(got->finish_reason == "length");
   CHECK(got->usage.prompt_tokens == 12);
   CHECK(anthropic_finish_reason("end_turn") == "stop");
-  CHECK(anthropic_finish_reason("refusal") == "content_filter");
+  CHECK(anthropic_finish_reason("refusal") == "refusal");
   CHECK(anthropic_finish_reason("pause_turn") == "other");
 }
 

@@ -5,11 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include "support/llm_stub_server.hpp"
-#include "support/scratch.hpp"
-#include "support/test_step_context.hpp"
-#include "tools/llm/chat_client.hpp"
-#include "tools/llm/llm_test_helpers.hpp"
+#include "tools/llm/llm_chat_fixture.hpp"
 
 using namespace automata;
 using namespace std::chrono_literals;
@@ -18,41 +14,11 @@ using automata::test::LlmStubServer;
 using automata::test::RecordedWaits;
 using automata::test::ScratchDir;
 using automata::test::ScriptedReply;
+using automata::test::k_key;
 using TestContext = automata::test::TestStepContext;
+using Fixture = automata::test::LlmChatFixture;
 
 namespace {
-
-const char* const k_key = "sk-or-v1-very-secret";
-
-// A step aimed at `server` through OpenRouter's settings, the key in the environment.
-struct Fixture {
-  LlmStubServer server{LlmProtocol::openai};
-  RecordedWaits waits;
-  ScratchDir dir;
-  TestContext context{dir, Value::object()};
-  std::unique_ptr<engine::StepKind> kind = tools::make_llm_chat_kind(tools::llm::chat_client_factory(waits.waiter()));
-
-  Fixture() {
-    context.set_environment({"PATH=/usr/bin:/bin", "AUTOMATA_MODEL=qwen/qwen3-coder", std::string("OPENROUTER_API_KEY=") + k_key});
-  }
-  engine::StepResult run(Value params) {
-    params["provider"] = "openrouter";
-    params["base_url"] = server.base_url();
-    context.set_params(std::move(params));
-    return kind->execute(context);
-  }
-  // Everything the step left where a person or the journal could read it.
-  std::string everything(const engine::StepResult& result) {
-    std::string all = result.error + result.outputs.dump() + context.out() + context.err();
-    for (const auto& beat : context.heartbeats()) {
-      all += beat;
-    }
-    for (const auto& checkpoint : context.recorded_checkpoints()) {
-      all += checkpoint.dump();
-    }
-    return all;
-  }
-};
 
 const Value k_schema = Value::parse(R"({"type":"object","required":["title","labels"],"additionalProperties":false,
   "properties":{"title":{"type":"string"},"labels":{"type":"array","items":{"type":"string"}}}})");

@@ -22,12 +22,12 @@ namespace {
 ChatRequest conversation() {
   ChatRequest request;
   request.model = "qwen/qwen3-coder";
-  request.messages.push_back({Role::system, "You are terse.", {}, {}, {}, false});
-  request.messages.push_back({Role::user, "Run the tests.", {}, {}, {}, false});
-  Message asked{Role::assistant, "", {}, {}, {}, false};
-  asked.tool_calls.push_back({"call_1", "run_shell_command", R"({"command":"pytest -x"})", {{"command", "pytest -x"}}});
+  request.messages.push_back({Role::system, "You are terse.", {}, {}, {}, false, std::nullopt});
+  request.messages.push_back({Role::user, "Run the tests.", {}, {}, {}, false, std::nullopt});
+  Message asked{Role::assistant, "", {}, {}, {}, false, std::nullopt};
+  asked.tool_calls.push_back({"call_1", "run_shell_command", R"({"command":"pytest -x"})", {{"command", "pytest -x"}}, Value::object()});
   request.messages.push_back(asked);
-  request.messages.push_back({Role::tool, "1 failed", {}, "call_1", "run_shell_command", true});
+  request.messages.push_back({Role::tool, "1 failed", {}, "call_1", "run_shell_command", true, std::nullopt});
   request.tools.push_back({"run_shell_command", "Run a shell command in the repo",
                            Value::parse(R"({"type":"object","properties":{"command":{"type":"string"}},
                                             "required":["command"]})")});
@@ -91,7 +91,7 @@ TEST_CASE("OpenAI itself gets max_completion_tokens; no key, no Authorization; t
   auto client = make_openai_client(test::stub_settings("openai", server.base_url(), ""), test::quick_options(waits));
   Seen seen;
   ChatRequest request;
-  request.messages.push_back({Role::user, "hi", {}, {}, {}, false});
+  request.messages.push_back({Role::user, "hi", {}, {}, {}, false, std::nullopt});
   request.stream = false;
   REQUIRE(client->chat(request, seen.observer()).ok());
   CHECK_FALSE(server.requests()[0].header("authorization").has_value());
