@@ -191,7 +191,10 @@ int run_shim(const ShimSetup& setup) {
   } else if (::pipe2(error_pipe, O_CLOEXEC) != 0) {
     exec_error = errno;
   } else {
-    child = ::fork();
+    // vfork: the shim is a fork of the driver, with all its pages; a fork
+    // here would copy their page tables again for a child that only execs.
+    // The child (step_shim.hpp) makes system calls only until execve.
+    child = ::vfork();
     if (child == 0) {
       ::close(control);
       exec_command(setup.executable, setup.argv, setup.envp, error_pipe[1]);
