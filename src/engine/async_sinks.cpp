@@ -22,7 +22,7 @@ void AsyncSinks::on_output(std::string_view step, std::string_view line) {
   item.kind = Kind::output;
   item.step = std::string(step);
   item.line = std::string(line);
-  push(std::move(item), true);
+  push(std::move(item), false);
 }
 
 void AsyncSinks::on_total(std::size_t total) {
@@ -42,27 +42,19 @@ void AsyncSinks::push(Item item, bool droppable) {
   }
   if (droppable && m_queue.size() >= m_capacity) {
     ++m_dropped;
-    if (item.kind == Kind::output) {
-      ++m_dropped_by_step[item.step];
-    }
     return;
   }
-  if (!droppable) {
-    m_space.wait(lock, [this] { return m_queue.size() < 16 * m_capacity || m_stopping; });
+  // Output and records are bounded apart: a step printing faster than the
+  // terminal shows waits for room (on its own thread, as under make or
+  // ninja, and no line is lost from a CI log), while the driver's records
+  // never queue behind that output.
+  const bool output = item.kind == Kind::output;
+  const std::size_t limit = 16 * m_capacity;
+  m_space.wait(lock, [&] { return (output ? m_queued_output : m_queued_records) < limit || m_stopping; });
+  if (m_stopping) {
+    return;
   }
-  if (!m_dropped_by_step.empty() && m_queue.size() < m_capacity / 2) {
-    for (const auto& [step, count] : m_dropped_by_step) {
-      Item note;
-      note.kind = Kind::output;
-      note.step = step;
-      note.line = fmt::format("[... {} line{} not shown: output came faster than it could be displayed; the step's "
-                              "log has every line ...]",
-                              count, count == 1 ? "" : "s");
-      m_queue.push_back(std::move(note));
-      ++m_enqueued;
-    }
-    m_dropped_by_step.clear();
-  }
+  ++(output ? m_queued_output : m_queued_records);
   m_queue.push_back(std::move(item));
   ++m_enqueued;
   // Only a waiting thread needs waking: a step printing a million lines
@@ -108,6 +100,8 @@ void AsyncSinks::run() {
       return;  // stopping, and everything was delivered
     }
     batch.swap(m_queue);
+    m_queued_output = 0;
+    m_queued_records = 0;
     lock.unlock();
     m_space.notify_all();
     for (const Item& item : batch) {

@@ -6,16 +6,16 @@
 // the truth, sinks are views of it).
 //
 // Order is kept: sinks see records and output lines in the order they were
-// emitted. Bounds: past `capacity` queued items, a step's output lines and
-// heartbeats are dropped (the step's log file still has every line) and, when
-// the queue has room again, the step gets one line saying how many were not
-// shown; past 16 x `capacity`, the producer waits for room (records are never
-// dropped: renderers and the JSON-lines writer need every one).
+// emitted. Bounds: past `capacity` queued items, heartbeats are dropped;
+// past 16 x `capacity` queued output lines, the step thread that prints
+// waits for room (its command then waits on its pipe, as under make); past
+// 16 x `capacity` queued records, the driver waits. Output never holds up
+// records, and no record or output line is ever dropped: renderers, CI logs
+// and the JSON-lines writer need every one.
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -42,7 +42,7 @@ class AsyncSinks final : public EventSink {
   void close() override;
   // Returns once everything enqueued before the call has been delivered.
   void flush();
-  std::size_t dropped() const;
+  std::size_t dropped() const;  // heartbeats not delivered (the queue was full)
 
  private:
   enum class Kind { record, output, total };
@@ -63,7 +63,8 @@ class AsyncSinks final : public EventSink {
   std::condition_variable m_ready;   // items to deliver, or stopping
   std::condition_variable m_space;   // room in the queue, or everything delivered
   std::deque<Item> m_queue;
-  std::map<std::string, std::size_t> m_dropped_by_step;  // not yet told
+  std::size_t m_queued_output = 0;   // output lines in m_queue
+  std::size_t m_queued_records = 0;  // records and totals in m_queue
   std::size_t m_dropped = 0;
   std::uint64_t m_enqueued = 0;
   std::uint64_t m_delivered = 0;

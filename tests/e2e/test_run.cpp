@@ -83,6 +83,31 @@ TEST_CASE("run: a succeeding workflow exits 0 and --output plain prints one line
                                           "✓ hello succeeded in Ns (2 steps)"});
 }
 
+TEST_CASE("run --output plain: a step printing 300,000 lines shows every one, in order, in the log and the step log") {
+  Project p;
+  p.write("loud.yaml", R"(version: 1
+name: loud
+steps:
+  loud: { run: "seq 300000" }
+)");
+  const auto r = p.run({"--output", "plain", "run", "loud.yaml", "--run-id", "loud"});
+  REQUIRE(r.exit_code == 0);
+  std::size_t next = 1;
+  for (const auto& line : lines_of(r.out)) {
+    const auto at = line.find("[loud] ");
+    if (at != std::string::npos && line.find(" started") == std::string::npos) {
+      if (line.substr(at + 7) != std::to_string(next)) {
+        FAIL_CHECK(("line " + std::to_string(next) + " is missing or out of order: " + line));
+        break;
+      }
+      ++next;
+    }
+  }
+  CHECK(next == 300001);
+  CHECK(r.out.find("not shown") == std::string::npos);
+  CHECK(count_of(read_file(p.run_dir("loud") / "logs" / "loud.log"), "\n") == 300001);  // its header, then every line
+}
+
 TEST_CASE("run: a failing step makes exit code 1 with the step and its error") {
   Project p;
   p.write("chain.yaml", k_chain);
