@@ -8,29 +8,6 @@
 
 namespace automata::engine::expr {
 
-using detail::is_space;
-
-namespace {
-
-std::string display_number(double value) {
-  if (std::isnan(value)) {
-    return "NaN";
-  }
-  if (std::isinf(value)) {
-    return value > 0 ? "Infinity" : "-Infinity";
-  }
-  // Integral values print without ".0" while they are exact (below 2^53).
-  if (std::trunc(value) == value && std::fabs(value) < 9007199254740992.0) {
-    return std::to_string(static_cast<std::int64_t>(value));
-  }
-  return Value(value).dump();
-}
-
-}  // namespace
-
-// ---------------------------------------------------------------------------
-// Public API
-
 std::variant<Expression, ParseError> Expression::parse(std::string_view source) {
   Expression expression;
   expression.m_source = std::string(source);
@@ -109,16 +86,9 @@ std::variant<Template, ParseError> Template::parse(std::string_view text) {
         Part{std::string(), std::make_shared<Expression>(std::move(std::get<Expression>(parsed))), start});
     position = close + 2;
   }
-  std::size_t expressions = 0;
-  bool only_space_around = true;
-  for (const auto& part : result.m_parts) {
-    if (part.expression) {
-      ++expressions;
-    } else if (!std::all_of(part.literal.begin(), part.literal.end(), is_space)) {
-      only_space_around = false;
-    }
-  }
-  result.m_single = expressions == 1 && only_space_around;
+  // As in GitHub Actions, text around the expression, even spaces or the
+  // newline a YAML block scalar ends with, makes the value a string.
+  result.m_single = result.m_parts.size() == 1 && result.m_parts.front().expression != nullptr;
   return result;
 }
 
@@ -134,9 +104,7 @@ Result<Value> Template::render(const EvalContext& context) const {
   std::string out;
   for (const auto& part : m_parts) {
     if (!part.expression) {
-      if (!m_single) {
-        out += part.literal;
-      }
+      out += part.literal;
       continue;
     }
     TRY_ASSIGN(Value value, part.expression->evaluate(context));
@@ -191,26 +159,6 @@ bool is_truthy(const Value& value) {
       return true;
     default:
       return false;
-  }
-}
-
-std::string to_display_string(const Value& value) {
-  switch (value.type()) {
-    case Value::value_t::null:
-    case Value::value_t::discarded:
-      return {};
-    case Value::value_t::string:
-      return value.get<std::string>();
-    case Value::value_t::boolean:
-      return value.get<bool>() ? "true" : "false";
-    case Value::value_t::number_integer:
-      return std::to_string(value.get<std::int64_t>());
-    case Value::value_t::number_unsigned:
-      return std::to_string(value.get<std::uint64_t>());
-    case Value::value_t::number_float:
-      return display_number(value.get<double>());
-    default:
-      return value.dump(-1, ' ', false, Value::error_handler_t::replace);
   }
 }
 

@@ -43,8 +43,6 @@ struct Node {
 
 namespace detail {
 
-bool is_space(char c);
-
 // The tree of one expression, or nothing with `error` set. References and
 // the use of a status function are recorded as they are met.
 std::optional<Node> parse_tree(std::string_view source, std::vector<Reference>& references, bool& uses_status,

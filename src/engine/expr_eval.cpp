@@ -1,16 +1,34 @@
 // Evaluation of an expression's tree (semantics: expr.hpp).
 #include <cmath>
-#include <cstdint>
 #include <optional>
 #include <vector>
 
 #include "engine/expr_ast.hpp"
+#include "engine/expr_text.hpp"
+#include "engine/text_case.hpp"
 
 namespace automata::engine::expr {
 
 using detail::Function;
 
 namespace {
+
+// Where `name` is among the members of `object`. Names are case-insensitive,
+// as in GitHub Actions: an exact match wins, else the first member whose
+// name differs only in case.
+template <typename Object>
+auto find_member(Object& object, std::string_view name) {
+  const auto exact = object.find(name);
+  if (exact != object.end()) {
+    return exact;
+  }
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (equals_ignore_case(it.key(), name)) {
+      return it;
+    }
+  }
+  return object.end();
+}
 
 // An intermediate value: a pointer into a context value or the AST while it
 // can be (no copy), an owned value once computed. `a.*` makes a filter: a
@@ -63,44 +81,36 @@ class Operand {
       if (!m_borrowed->is_object()) {
         return std::nullopt;
       }
-      const auto it = m_borrowed->find(name);
+      const auto it = find_member(*m_borrowed, name);
       return it == m_borrowed->end() ? std::nullopt : std::optional<Operand>(borrow(*it));
     }
     if (!m_owned.is_object()) {
       return std::nullopt;
     }
-    const auto it = m_owned.find(name);
+    const auto it = find_member(m_owned, name);
     return it == m_owned.end() ? std::nullopt : std::optional<Operand>(own(std::move(*it)));
   }
 
-  // A string index is a member; an integral number indexes a list; anything
-  // else, a negative or an out-of-range index gives nothing.
+  // As GitHub indexes: a list by the index converted to a number, rounded
+  // down (negative, NaN or past the end: nothing); an object by the index
+  // converted to a string (a list or object as the index: nothing).
   std::optional<Operand> element(const Value& index) && {
-    if (index.is_string()) {
-      return std::move(*this).member(index.get_ref<const std::string&>());
-    }
     const Value& value = get();
-    if (!index.is_number() || !value.is_array()) {
-      return std::nullopt;
-    }
-    std::size_t position = 0;
-    if (index.is_number_unsigned()) {
-      position = index.get<std::uint64_t>();
-    } else if (index.is_number_integer()) {
-      if (index.get<std::int64_t>() < 0) {
+    if (value.is_object()) {
+      if (index.is_structured()) {
         return std::nullopt;
       }
-      position = static_cast<std::size_t>(index.get<std::int64_t>());
-    } else {
-      const double real = index.get<double>();
-      if (!(real >= 0) || std::floor(real) != real || real >= static_cast<double>(value.size())) {
-        return std::nullopt;
-      }
-      position = static_cast<std::size_t>(real);
+      return std::move(*this).member(index.is_string() ? index.get_ref<const std::string&>()
+                                                       : detail::coerce_to_string(index));
     }
-    if (position >= value.size()) {
+    if (!value.is_array()) {
       return std::nullopt;
     }
+    const double number = std::floor(detail::to_number(index));
+    if (!(number >= 0) || number >= static_cast<double>(value.size())) {
+      return std::nullopt;
+    }
+    const auto position = static_cast<std::size_t>(number);
     if (m_borrowed != nullptr) {
       return borrow((*m_borrowed)[position]);
     }

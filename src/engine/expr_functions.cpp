@@ -1,11 +1,16 @@
 #include "engine/expr_functions.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
-#include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
+
+#include "engine/expr_number.hpp"
+#include "engine/expr_text.hpp"
+#include "engine/suggest.hpp"
+#include "engine/text_case.hpp"
 
 namespace automata::engine::expr {
 
@@ -51,11 +56,15 @@ namespace detail {
 
 const FunctionSpec* find_function(std::string_view name) {
   for (const auto& spec : k_functions) {
-    if (spec.name == name) {
+    if (equals_ignore_case(spec.name, name)) {
       return &spec;
     }
   }
   return nullptr;
+}
+
+std::optional<std::string> suggest_function(std::string_view name) {
+  return did_you_mean_ignoring_case(name, function_names());
 }
 
 bool is_status_function(Function function) {
@@ -108,43 +117,6 @@ namespace {
 
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 
-double parse_number_string(std::string_view text) {
-  constexpr std::string_view k_space = " \t\n\r\f\v";
-  const auto first = text.find_first_not_of(k_space);
-  if (first == std::string_view::npos) {
-    return 0;
-  }
-  text = text.substr(first, text.find_last_not_of(k_space) - first + 1);
-  bool negative = false;
-  if (text.front() == '+' || text.front() == '-') {
-    negative = text.front() == '-';
-    text.remove_prefix(1);
-  }
-  if (text.empty()) {
-    return k_nan;
-  }
-  double magnitude = 0;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    std::uint64_t bits = 0;
-    const auto [end, ec] = std::from_chars(text.data() + 2, text.data() + text.size(), bits, 16);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-      return k_nan;
-    }
-    magnitude = static_cast<double>(bits);
-  } else {
-    // from_chars would also take "inf" and "nan", which are not numbers here.
-    const bool starts_well = (text.front() >= '0' && text.front() <= '9') || text.front() == '.';
-    if (!starts_well || text.find_first_not_of("0123456789.eE+-") != std::string_view::npos) {
-      return k_nan;
-    }
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), magnitude);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-      return k_nan;
-    }
-  }
-  return negative ? -magnitude : magnitude;
-}
-
 std::partial_ordering compare_numbers(const Value& a, const Value& b) {
   if (a.is_number_integer() && b.is_number_integer()) {
     if (a.is_number_unsigned() && b.is_number_unsigned()) {
@@ -166,41 +138,26 @@ std::partial_ordering compare_numbers(const Value& a, const Value& b) {
   return a.get<double>() <=> b.get<double>();
 }
 
+// The kinds GitHub's coercion tells apart: null, boolean, number, string, list, object.
 bool same_kind(const Value& a, const Value& b) {
   return (a.is_number() && b.is_number()) || a.type() == b.type();
 }
 
-bool deep_equals(const Value& a, const Value& b) {
-  if (a.is_number() && b.is_number()) {
-    return compare_numbers(a, b) == std::partial_ordering::equivalent;
-  }
-  if (a.type() != b.type()) {
-    return false;
-  }
+// Values of one kind: numbers by value (NaN equals nothing), strings
+// ignoring case, lists and objects only when they are the same value (the
+// same context member read twice), never for equal contents: GitHub
+// compares them by reference.
+bool equals_same_kind(const Value& a, const Value& b) {
   switch (a.type()) {
-    case Value::value_t::array: {
-      if (a.size() != b.size()) {
-        return false;
-      }
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!deep_equals(a[i], b[i])) {
-          return false;
-        }
-      }
-      return true;
-    }
-    case Value::value_t::object: {
-      if (a.size() != b.size()) {
-        return false;
-      }
-      for (auto it = a.begin(); it != a.end(); ++it) {
-        const auto other = b.find(it.key());
-        if (other == b.end() || !deep_equals(it.value(), *other)) {
-          return false;
-        }
-      }
-      return true;
-    }
+    case Value::value_t::number_integer:
+    case Value::value_t::number_unsigned:
+    case Value::value_t::number_float:
+      return compare_numbers(a, b) == std::partial_ordering::equivalent;
+    case Value::value_t::string:
+      return equals_ignore_case(a.get_ref<const std::string&>(), b.get_ref<const std::string&>());
+    case Value::value_t::array:
+    case Value::value_t::object:
+      return &a == &b;
     default:
       return a == b;
   }
@@ -210,30 +167,35 @@ const std::string& as_string(const Value& value, std::string& storage) {
   if (value.is_string()) {
     return value.get_ref<const std::string&>();
   }
-  storage = to_display_string(value);
+  storage = coerce_to_string(value);
   return storage;
 }
 
+// A list: whether an element == needle. Two scalars: whether the needle's
+// string is part of the haystack's, ignoring case. Anything else: false.
 Result<Value> fn_contains(const Value& haystack, const Value& needle) {
   if (haystack.is_array()) {
-    for (const auto& element : haystack) {
-      if (loose_equals(element, needle)) {
-        return Value(true);
-      }
-    }
+    return Value(std::any_of(haystack.begin(), haystack.end(),
+                             [&](const Value& element) { return loose_equals(element, needle); }));
+  }
+  if (haystack.is_structured() || needle.is_structured()) {
     return Value(false);
   }
   std::string haystack_storage;
   std::string needle_storage;
-  return Value(as_string(haystack, haystack_storage).find(as_string(needle, needle_storage)) != std::string::npos);
+  return Value(contains_ignore_case(as_string(haystack, haystack_storage), as_string(needle, needle_storage)));
 }
 
+// Scalars only (a list or an object is never a prefix nor has one), ignoring case.
 Result<Value> fn_starts_or_ends(const Value& text, const Value& affix, bool starts) {
+  if (text.is_structured() || affix.is_structured()) {
+    return Value(false);
+  }
   std::string text_storage;
   std::string affix_storage;
   const std::string_view whole = as_string(text, text_storage);
   const std::string_view part = as_string(affix, affix_storage);
-  return Value(starts ? whole.starts_with(part) : whole.ends_with(part));
+  return Value(starts ? starts_with_ignore_case(whole, part) : ends_with_ignore_case(whole, part));
 }
 
 // {N} is argument N, {{ and }} are literal braces.
@@ -281,12 +243,18 @@ Result<Value> fn_format(std::span<const Value* const> args) {
   return Value(std::move(out));
 }
 
+// A scalar gives its own string, an object ''. A separator that is a list
+// or an object is ignored (the default ',' separates).
 Result<Value> fn_join(std::span<const Value* const> args) {
   std::string separator_storage;
-  const std::string separator = args.size() > 1 ? as_string(*args[1], separator_storage) : std::string(",");
+  const bool has_separator = args.size() > 1 && !args[1]->is_structured();
+  const std::string separator = has_separator ? as_string(*args[1], separator_storage) : std::string(",");
   const Value& list = *args[0];
+  if (list.is_object()) {
+    return Value(std::string());
+  }
   if (!list.is_array()) {
-    return Value(to_display_string(list));
+    return Value(coerce_to_string(list));
   }
   std::string out;
   std::string storage;
@@ -399,7 +367,7 @@ double to_number(const Value& value) {
     case Value::value_t::number_float:
       return value.get<double>();
     case Value::value_t::string:
-      return parse_number_string(value.get_ref<const std::string&>());
+      return parse_number(value.get_ref<const std::string&>());
     default:
       return k_nan;
   }
@@ -407,7 +375,7 @@ double to_number(const Value& value) {
 
 bool loose_equals(const Value& a, const Value& b) {
   if (same_kind(a, b)) {
-    return deep_equals(a, b);
+    return equals_same_kind(a, b);
   }
   if (a.is_structured() || b.is_structured()) {
     return false;
@@ -420,7 +388,7 @@ std::partial_ordering compare(const Value& a, const Value& b) {
     return compare_numbers(a, b);
   }
   if (a.is_string() && b.is_string()) {
-    return a.get_ref<const std::string&>().compare(b.get_ref<const std::string&>()) <=> 0;
+    return compare_ignore_case(a.get_ref<const std::string&>(), b.get_ref<const std::string&>()) <=> 0;
   }
   return to_number(a) <=> to_number(b);
 }
@@ -440,7 +408,7 @@ Result<Value> call_function(Function function, std::span<const Value* const> arg
     case Function::split:
       return fn_split(*args[0], *args[1]);
     case Function::to_json:
-      return Value(args[0]->dump(2, ' ', false, Value::error_handler_t::replace));
+      return Value(to_json_text(*args[0], true));
     case Function::from_json:
       return fn_from_json(*args[0]);
     case Function::length:

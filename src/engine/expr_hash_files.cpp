@@ -256,9 +256,20 @@ Result<Digest> sha256_file(const fs::path& path, const std::string& relative) {
 }  // namespace
 
 Result<std::string> hash_files(const std::vector<std::string>& patterns, const fs::path& root) {
+  // As GitHub's globber (implicit descendants), a pattern that matches a
+  // directory matches the files below it: `src` hashes every file in src,
+  // `!build` excludes all of build. `P/**` matches what P does and those.
   std::vector<Glob> globs;
   for (const auto& pattern : patterns) {
     TRY_ASSIGN(Glob glob, parse_glob(pattern));
+    if (!glob.segments.empty() && glob.segments.back() != k_any_depth) {
+      Glob below = glob;
+      below.segments.emplace_back(k_any_depth);
+      if (!glob.exclude) {
+        globs.push_back(std::move(glob));  // walks to a file P itself: `P/**` walks only a directory P
+      }
+      glob = std::move(below);
+    }
     globs.push_back(std::move(glob));
   }
   std::set<std::string> matched;

@@ -1,6 +1,7 @@
 // The lexer and parser of expressions (grammar: expr.hpp).
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -8,19 +9,24 @@
 #include <fmt/format.h>
 
 #include "engine/expr_ast.hpp"
-#include "engine/suggest.hpp"
+#include "engine/expr_number.hpp"
+#include "engine/text_case.hpp"
 
 namespace automata::engine::expr {
 
 using detail::Function;
-using detail::is_space;
 
 namespace {
 
-// Deeper trees are refused at parse time; evaluation recurses once per level.
-constexpr std::uint16_t k_max_height = 256;
+// Deeper trees are refused at parse time, as GitHub refuses them (depth 50);
+// evaluation recurses once per level. Parentheses add no level to the tree,
+// but parsing recurses through them, so their nesting has its own bound.
+constexpr std::uint16_t k_max_height = 50;
 constexpr int k_max_nesting = 64;
 
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -30,8 +36,9 @@ bool is_name_start(char c) {
 bool is_name_char(char c) {
   return is_name_start(c) || is_digit(c) || c == '-';
 }
-bool is_hex_digit(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+// Where a number literal ends (as in GitHub's lexer, a '.' does not end it).
+bool ends_number(char c) {
+  return is_space(c) || std::string_view("()[],!<>=&|").find(c) != std::string_view::npos;
 }
 
 // ---------------------------------------------------------------------------
@@ -109,7 +116,7 @@ class Parser {
       token.end = pos + length;
       return token;
     };
-    if (is_digit(c) || (c == '-' && is_digit(at(pos + 1)))) {
+    if (is_digit(c) || c == '-' || c == '+') {
       return lex_number(pos);
     }
     if (is_name_start(c)) {
@@ -118,10 +125,11 @@ class Parser {
         ++end;
       }
       const std::string_view word = m_source.substr(pos, end - pos);
-      const Tok kind = word == "true"    ? Tok::true_
-                       : word == "false" ? Tok::false_
-                       : word == "null"  ? Tok::null_
-                                         : Tok::name;
+      const Tok kind = word == "true"                          ? Tok::true_
+                       : word == "false"                         ? Tok::false_
+                       : word == "null"                          ? Tok::null_
+                       : word == "NaN" || word == "Infinity"     ? Tok::number
+                                                                 : Tok::name;
       return single(kind, end - pos);
     }
     switch (c) {
@@ -173,47 +181,14 @@ class Parser {
     }
   }
 
-  // -? ( 0x hex+ | digits [ . digits ] [ (e|E) [+-] digits ] ); letters,
-  // digits or dots stuck to it make the whole run one invalid token.
+  // Everything up to the next space, operator, bracket or comma; whether it
+  // is a number (detail::parse_number) is decided when it is parsed.
   Token lex_number(std::size_t pos) const {
-    std::size_t end = pos;
-    if (at(end) == '-') {
+    std::size_t end = pos + 1;
+    while (end < m_source.size() && !ends_number(m_source[end])) {
       ++end;
     }
-    if (at(end) == '0' && (at(end + 1) == 'x' || at(end + 1) == 'X') && is_hex_digit(at(end + 2))) {
-      end += 2;
-      while (is_hex_digit(at(end))) {
-        ++end;
-      }
-    } else {
-      while (is_digit(at(end))) {
-        ++end;
-      }
-      if (at(end) == '.' && is_digit(at(end + 1))) {
-        ++end;
-        while (is_digit(at(end))) {
-          ++end;
-        }
-      }
-      if (at(end) == 'e' || at(end) == 'E') {
-        std::size_t exponent = end + 1;
-        if (at(exponent) == '+' || at(exponent) == '-') {
-          ++exponent;
-        }
-        if (is_digit(at(exponent))) {
-          end = exponent;
-          while (is_digit(at(end))) {
-            ++end;
-          }
-        }
-      }
-    }
-    Token token{Tok::number, pos, end};
-    while (is_name_char(at(token.end)) || at(token.end) == '.') {
-      token.kind = Tok::invalid;
-      ++token.end;
-    }
-    return token;
+    return Token{Tok::number, pos, end};
   }
 
   const Token& peek() {
@@ -447,6 +422,9 @@ class Parser {
     switch (token.kind) {
       case Tok::number:
         return parse_number(token);
+      case Tok::dot:  // ".5": where an operand starts, a '.' begins a number
+        m_peeked = lex_number(token.begin);
+        return parse_number(*m_peeked);
       case Tok::string: {
         const std::string_view body = m_source.substr(token.begin + 1, token.end - token.begin - 2);
         std::string value;
@@ -486,8 +464,9 @@ class Parser {
         if (peek().kind == Tok::lparen) {
           return parse_call(token);
         }
+        // Context names are case-insensitive: the tree and the references hold them in lowercase.
         node.kind = NodeKind::context;
-        node.name = std::string(text(token));
+        node.name = ascii_lower(text(token));
         m_references.push_back(Reference{node.name, {}, token.begin});
         return node;
       default:
@@ -495,38 +474,34 @@ class Parser {
     }
   }
 
+  // GitHub reads every number literal as a double (detail::parse_number);
+  // a whole number written in decimal digits stays an integer here, exact
+  // to 2^63 as JSON integers are, except -0, which is the double -0.
   std::optional<Node> parse_number(const Token& token) {
     const std::string_view number = text(token);
-    const char* const first = number.data();
-    const char* const last = first + number.size();
     Node node;
     advance();
-    const bool negative = number.front() == '-';
-    const std::string_view magnitude = negative ? number.substr(1) : number;
-    if (magnitude.size() > 2 && (magnitude[1] == 'x' || magnitude[1] == 'X')) {
-      std::uint64_t bits = 0;
-      const auto [end, ec] = std::from_chars(magnitude.data() + 2, last, bits, 16);
-      constexpr auto k_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-      if (ec != std::errc{} || end != last || bits > k_max) {
-        return fail(token.begin, "number out of range");
-      }
-      node.literal = negative ? -static_cast<std::int64_t>(bits) : static_cast<std::int64_t>(bits);
+    const bool radix = number.size() > 2 && number[0] == '0' && (number[1] == 'x' || number[1] == 'o');
+    const double value = detail::parse_number(number);
+    if (std::isnan(value) && number != "NaN") {
+      const std::string_view allowed = radix && number[1] == 'x' ? "0123456789abcdefABCDEF" : "01234567";
+      const bool too_large = radix && number.find_first_not_of(allowed, 2) == std::string_view::npos;
+      return fail(token.begin, too_large ? fmt::format("number out of range: '{}' is above 0x7FFFFFFF", number)
+                                         : fmt::format("unexpected '{}'", number));
+    }
+    if (radix) {
+      node.literal = static_cast<std::int64_t>(value);  // at most 0x7FFFFFFF: exact
       return node;
     }
-    if (number.find_first_of(".eE") == std::string_view::npos) {
-      std::int64_t integer = 0;
-      const auto [end, ec] = std::from_chars(first, last, integer);
-      if (ec == std::errc{} && end == last) {
-        node.literal = integer;
-        return node;
-      }
+    // parse_number took it, so it is [+-]digits when it has no '.' or exponent.
+    const std::string_view digits = number.front() == '+' ? number.substr(1) : number;
+    std::int64_t integer = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), integer);
+    if (ec == std::errc{} && end == digits.data() + digits.size() && !(integer == 0 && std::signbit(value))) {
+      node.literal = integer;
+    } else {
+      node.literal = value;
     }
-    double real = 0;
-    const auto [end, ec] = std::from_chars(first, last, real);
-    if (ec != std::errc{} || end != last) {
-      return fail(token.begin, "number out of range");
-    }
-    node.literal = real;
     return node;
   }
 
@@ -535,7 +510,7 @@ class Parser {
     const detail::FunctionSpec* spec = detail::find_function(name);
     if (spec == nullptr) {
       std::string message = fmt::format("unknown function '{}'", name);
-      if (auto suggestion = did_you_mean(name, function_names())) {
+      if (auto suggestion = detail::suggest_function(name)) {
         message += fmt::format(" (did you mean '{}'?)", *suggestion);
       }
       return fail(name_token.begin, std::move(message));
@@ -584,10 +559,6 @@ class Parser {
 }  // namespace
 
 namespace detail {
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
 
 std::optional<Node> parse_tree(std::string_view source, std::vector<Reference>& references, bool& uses_status,
                                ParseError& error) {
