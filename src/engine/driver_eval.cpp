@@ -174,7 +174,7 @@ Result<bool> Driver::Impl::evaluate_condition(const std::optional<TemplateText>&
 
 void Driver::Impl::update_steps_context(const Instance& instance) {
   // ordered_json lookups are linear: an entry no expression reads is not kept.
-  if (!scope.all_steps_referenced && scope.referenced_steps.count(instance.def->id) == 0) {
+  if (!scope.step_is_read(instance.def->id)) {
     return;
   }
   Value entry = Value::object();
@@ -186,7 +186,7 @@ void Driver::Impl::update_steps_context(const Instance& instance) {
   if (!instance.error.empty()) {
     entry["error"] = instance.error;
   }
-  if (scope.stdout_used.count(instance.def->id) != 0) {
+  if (scope.stdout_is_read(instance.def->id)) {
     std::string tail;
     if (instance.context) {
       tail = instance.context->stdout_tail();

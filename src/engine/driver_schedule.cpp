@@ -9,6 +9,7 @@
 #include "engine/loader.hpp"
 #include "engine/matrix.hpp"
 #include "engine/retry.hpp"
+#include "engine/text_case.hpp"
 
 namespace automata::engine {
 namespace {
@@ -28,8 +29,10 @@ std::string describe_failure(const StepResult& result) {
 void Driver::Impl::build_nodes() {
   graph.build(*workflow);
   // `steps.ID` anywhere in the source (a scan, not std::regex: this runs
-  // for every drive and std::regex costs milliseconds on a large file).
-  const std::string_view source = workflow->source;
+  // for every drive and std::regex costs milliseconds on a large file), in
+  // lowercase: `Steps.Build.STDOUT` reads step build's stdout.
+  const std::string lowered = ascii_lower(workflow->source);
+  const std::string_view source = lowered;
   constexpr std::string_view k_prefix = "steps.";
   for (std::size_t at = source.find(k_prefix); at != std::string_view::npos; at = source.find(k_prefix, at + 1)) {
     std::size_t end = at + k_prefix.size();
@@ -187,7 +190,7 @@ void Driver::Impl::update_node(int node_index) {
   }
   graph.node_done(node_index);
   node.status = any_failed ? "failed" : any_cancelled ? "cancelled" : all_skipped ? "skipped" : "succeeded";
-  if (node.def->matrix && (scope.all_steps_referenced || scope.referenced_steps.count(node.def->id) != 0)) {
+  if (node.def->matrix && scope.step_is_read(node.def->id)) {
     Value entry = Value::object();
     Value outputs = Value::array();
     for (int index : node.instances) {
@@ -541,7 +544,7 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
     if (result.exit_code) {
       record["exit_code"] = *result.exit_code;
     }
-    if (scope.stdout_used.count(instance.def->id) != 0) {
+    if (scope.stdout_is_read(instance.def->id)) {
       record["stdout"] = step_context.stdout_tail();
     }
     if (Value usage = step_context.llm_usage(); !usage.is_null()) {
@@ -595,7 +598,7 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
     masker.mask_value(outputs);
     failed["outputs"] = std::move(outputs);
   }
-  if (scope.stdout_used.count(instance.def->id) != 0) {
+  if (scope.stdout_is_read(instance.def->id)) {
     failed["stdout"] = step_context.stdout_tail();
   }
   // Tokens spent by a failed attempt count too (a budget stop is a failure).

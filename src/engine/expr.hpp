@@ -13,29 +13,34 @@
 //   literal    := 'single-quoted string' ('' escapes a quote) | number | true | false | null
 //
 //   name       := [A-Za-z_][A-Za-z0-9_-]*   (after ".": [A-Za-z0-9_-]+)
-//   number     := -?digits[.digits][(e|E)[+-]digits] | -?0x hex   (no '.' or exponent: an integer)
+//   number     := what detail::parse_number reads (expr_number.hpp): 12, -3, +3, 1.5, .5, 2e3,
+//                 0x1F, 0o17, NaN, Infinity, -Infinity   (decimal digits only: an integer)
 //
-// Semantics:
-// - A bare name not followed by "(" is a context root (EvalContext::lookup).
-//   A member or index that is missing, or applied to a value without members,
-//   gives null; so do negative, fractional and out-of-range list indexes.
+// The semantics are GitHub Actions' (docs/workflow-format.md "Expressions",
+// checked against GitHub's own cases in tests/engine/test_expr_conformance.cpp):
+// - Names are case-insensitive: contexts (the tree holds them in lowercase),
+//   members (an exact match first, else the first that differs in case) and
+//   functions. A bare name not followed by "(" is a context root
+//   (EvalContext::lookup).
+// - A member or index that is missing, or applied to a value without members,
+//   gives null. A list's index is converted to a number and rounded down
+//   (negative, NaN, out of range: null); an object's to a string.
 // - `x.*` gives the elements of a list or the values of an object ([] for
 //   anything else); a `.b`, `[i]` or `.*` after it applies to every element and
 //   drops the elements where the member or index is missing (an existing null
 //   member is kept): `items.*.name` is the list of the names that exist.
-// - `==`: same JSON type -> deep equality (objects ignore key order, numbers
-//   compare by value, strings are case-sensitive); scalars of different types
-//   -> both coerced to numbers (null 0, bool 0/1, string parsed with spaces
-//   trimmed, "" 0, unparseable NaN; NaN equals nothing); a list or object vs
-//   another type -> false. `< <= > >=`: numbers by value, strings bytewise,
-//   otherwise coerced as above; false when either side is NaN.
+// - `==` `!=` `<` `<=` `>` `>=`: detail::loose_equals and detail::compare
+//   (strings ignoring case, lists and objects by reference, scalars of
+//   different kinds as numbers).
 // - `&&`/`||` short-circuit and return an operand (`a || b` is a when truthy).
-// - contains() on a list compares elements with `==`; on anything else it
-//   looks for a substring of the display strings. success() is
-//   !any_failed && !cancelled, failure() is any_failed && !cancelled.
+// - Functions convert arguments to strings as GitHub does (lists "Array",
+//   objects "Object", numbers with 15 significant digits: expr_text.hpp);
+//   contains/startsWith/endsWith ignore case. success() is
+//   all_succeeded && !any_failed && !cancelled, failure() is any_failed && !cancelled.
 //   split('', sep) is []; an empty separator leaves the string whole.
 // - hashFiles: see detail::hash_files in expr_functions.hpp (SHA-256 over the
 //   files' own SHA-256 digests in path order; symlinks never followed).
+// - At most 50 levels deep, as in GitHub (parentheses add none).
 //
 // Expressions are pure: evaluating one never has a side effect, so replay is
 // deterministic. hashFiles reads files, which is the one exception the DSL allows.
@@ -62,7 +67,7 @@ struct ParseError {
 // `steps.build.outputs.x` -> root "steps", path {"build", "outputs", "x"};
 // `['x']` adds "x"; the path stops at any other index (dynamic or numeric) or '*'.
 struct Reference {
-  std::string root;
+  std::string root;  // in lowercase: context names are case-insensitive
   std::vector<std::string> path;
   std::size_t offset = 0;  // of the root name in the parsed text
 };
@@ -75,7 +80,8 @@ struct StatusFlags {
 
 struct EvalContext {
   // Returns the value of a context (inputs, env, secrets, steps, matrix, run,
-  // attempt) or nullptr when it is not available here (evaluates to null).
+  // attempt; asked for in lowercase) or nullptr when it is not available here
+  // (evaluates to null).
   std::function<const Value*(std::string_view root)> lookup;
   StatusFlags status;
   std::filesystem::path hash_root;  // base directory for hashFiles()
@@ -110,10 +116,10 @@ class Template {
   // Offsets in errors and references are relative to `text`.
   static std::variant<Template, ParseError> parse(std::string_view text);
   bool has_expressions() const;
-  // The whole text is one ${{ }} (surrounding whitespace allowed): render keeps its type.
+  // The whole text is one ${{ }}, nothing around it: render keeps its type.
   bool is_single_expression() const;
-  // Single expression: its value. Otherwise a string: strings inserted as they
-  // are, null as "", numbers and booleans as JSON, lists and objects as compact JSON.
+  // Single expression: its value. Otherwise a string with each value inserted
+  // as to_display_string writes it.
   Result<Value> render(const EvalContext& context) const;
   std::vector<Reference> references() const;
   bool uses_status_function() const;
@@ -131,8 +137,10 @@ class Template {
 
 // Truthiness as the DSL defines it: false, 0, -0, NaN, "", null are false; [] and {} are true.
 bool is_truthy(const Value& value);
-// How a value reads when inserted into a string: strings raw, null "", numbers
-// as JSON with integral values printed without ".0", lists/objects compact JSON.
+// How a value reads when inserted into a string: strings raw, null "",
+// booleans, numbers as GitHub prints them (15 significant digits; integers
+// whole: expr_number.hpp), lists and objects as compact JSON (where GitHub
+// writes "Array" and "Object": docs/workflow-format.md says why).
 std::string to_display_string(const Value& value);
 // The names of every built-in function, for "did you mean".
 const std::vector<std::string>& function_names();

@@ -1,18 +1,16 @@
 #include "engine/expr_functions.hpp"
 
-#include <openssl/evp.h>
-
+#include <algorithm>
 #include <array>
-#include <cerrno>
 #include <charconv>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <limits>
-#include <memory>
-#include <set>
 
 #include <fmt/format.h>
+
+#include "engine/expr_number.hpp"
+#include "engine/expr_text.hpp"
+#include "engine/suggest.hpp"
+#include "engine/text_case.hpp"
 
 namespace automata::engine::expr {
 
@@ -58,11 +56,15 @@ namespace detail {
 
 const FunctionSpec* find_function(std::string_view name) {
   for (const auto& spec : k_functions) {
-    if (spec.name == name) {
+    if (equals_ignore_case(spec.name, name)) {
       return &spec;
     }
   }
   return nullptr;
+}
+
+std::optional<std::string> suggest_function(std::string_view name) {
+  return did_you_mean_ignoring_case(name, function_names());
 }
 
 bool is_status_function(Function function) {
@@ -115,43 +117,6 @@ namespace {
 
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 
-double parse_number_string(std::string_view text) {
-  constexpr std::string_view k_space = " \t\n\r\f\v";
-  const auto first = text.find_first_not_of(k_space);
-  if (first == std::string_view::npos) {
-    return 0;
-  }
-  text = text.substr(first, text.find_last_not_of(k_space) - first + 1);
-  bool negative = false;
-  if (text.front() == '+' || text.front() == '-') {
-    negative = text.front() == '-';
-    text.remove_prefix(1);
-  }
-  if (text.empty()) {
-    return k_nan;
-  }
-  double magnitude = 0;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    std::uint64_t bits = 0;
-    const auto [end, ec] = std::from_chars(text.data() + 2, text.data() + text.size(), bits, 16);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-      return k_nan;
-    }
-    magnitude = static_cast<double>(bits);
-  } else {
-    // from_chars would also take "inf" and "nan", which are not numbers here.
-    const bool starts_well = (text.front() >= '0' && text.front() <= '9') || text.front() == '.';
-    if (!starts_well || text.find_first_not_of("0123456789.eE+-") != std::string_view::npos) {
-      return k_nan;
-    }
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), magnitude);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-      return k_nan;
-    }
-  }
-  return negative ? -magnitude : magnitude;
-}
-
 std::partial_ordering compare_numbers(const Value& a, const Value& b) {
   if (a.is_number_integer() && b.is_number_integer()) {
     if (a.is_number_unsigned() && b.is_number_unsigned()) {
@@ -173,41 +138,26 @@ std::partial_ordering compare_numbers(const Value& a, const Value& b) {
   return a.get<double>() <=> b.get<double>();
 }
 
+// The kinds GitHub's coercion tells apart: null, boolean, number, string, list, object.
 bool same_kind(const Value& a, const Value& b) {
   return (a.is_number() && b.is_number()) || a.type() == b.type();
 }
 
-bool deep_equals(const Value& a, const Value& b) {
-  if (a.is_number() && b.is_number()) {
-    return compare_numbers(a, b) == std::partial_ordering::equivalent;
-  }
-  if (a.type() != b.type()) {
-    return false;
-  }
+// Values of one kind: numbers by value (NaN equals nothing), strings
+// ignoring case, lists and objects only when they are the same value (the
+// same context member read twice), never for equal contents: GitHub
+// compares them by reference.
+bool equals_same_kind(const Value& a, const Value& b) {
   switch (a.type()) {
-    case Value::value_t::array: {
-      if (a.size() != b.size()) {
-        return false;
-      }
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!deep_equals(a[i], b[i])) {
-          return false;
-        }
-      }
-      return true;
-    }
-    case Value::value_t::object: {
-      if (a.size() != b.size()) {
-        return false;
-      }
-      for (auto it = a.begin(); it != a.end(); ++it) {
-        const auto other = b.find(it.key());
-        if (other == b.end() || !deep_equals(it.value(), *other)) {
-          return false;
-        }
-      }
-      return true;
-    }
+    case Value::value_t::number_integer:
+    case Value::value_t::number_unsigned:
+    case Value::value_t::number_float:
+      return compare_numbers(a, b) == std::partial_ordering::equivalent;
+    case Value::value_t::string:
+      return equals_ignore_case(a.get_ref<const std::string&>(), b.get_ref<const std::string&>());
+    case Value::value_t::array:
+    case Value::value_t::object:
+      return &a == &b;
     default:
       return a == b;
   }
@@ -217,30 +167,35 @@ const std::string& as_string(const Value& value, std::string& storage) {
   if (value.is_string()) {
     return value.get_ref<const std::string&>();
   }
-  storage = to_display_string(value);
+  storage = coerce_to_string(value);
   return storage;
 }
 
+// A list: whether an element == needle. Two scalars: whether the needle's
+// string is part of the haystack's, ignoring case. Anything else: false.
 Result<Value> fn_contains(const Value& haystack, const Value& needle) {
   if (haystack.is_array()) {
-    for (const auto& element : haystack) {
-      if (loose_equals(element, needle)) {
-        return Value(true);
-      }
-    }
+    return Value(std::any_of(haystack.begin(), haystack.end(),
+                             [&](const Value& element) { return loose_equals(element, needle); }));
+  }
+  if (haystack.is_structured() || needle.is_structured()) {
     return Value(false);
   }
   std::string haystack_storage;
   std::string needle_storage;
-  return Value(as_string(haystack, haystack_storage).find(as_string(needle, needle_storage)) != std::string::npos);
+  return Value(contains_ignore_case(as_string(haystack, haystack_storage), as_string(needle, needle_storage)));
 }
 
+// Scalars only (a list or an object is never a prefix nor has one), ignoring case.
 Result<Value> fn_starts_or_ends(const Value& text, const Value& affix, bool starts) {
+  if (text.is_structured() || affix.is_structured()) {
+    return Value(false);
+  }
   std::string text_storage;
   std::string affix_storage;
   const std::string_view whole = as_string(text, text_storage);
   const std::string_view part = as_string(affix, affix_storage);
-  return Value(starts ? whole.starts_with(part) : whole.ends_with(part));
+  return Value(starts ? starts_with_ignore_case(whole, part) : ends_with_ignore_case(whole, part));
 }
 
 // {N} is argument N, {{ and }} are literal braces.
@@ -288,12 +243,18 @@ Result<Value> fn_format(std::span<const Value* const> args) {
   return Value(std::move(out));
 }
 
+// A scalar gives its own string, an object ''. A separator that is a list
+// or an object is ignored (the default ',' separates).
 Result<Value> fn_join(std::span<const Value* const> args) {
   std::string separator_storage;
-  const std::string separator = args.size() > 1 ? as_string(*args[1], separator_storage) : std::string(",");
+  const bool has_separator = args.size() > 1 && !args[1]->is_structured();
+  const std::string separator = has_separator ? as_string(*args[1], separator_storage) : std::string(",");
   const Value& list = *args[0];
+  if (list.is_object()) {
+    return Value(std::string());
+  }
   if (!list.is_array()) {
-    return Value(to_display_string(list));
+    return Value(coerce_to_string(list));
   }
   std::string out;
   std::string storage;
@@ -406,7 +367,7 @@ double to_number(const Value& value) {
     case Value::value_t::number_float:
       return value.get<double>();
     case Value::value_t::string:
-      return parse_number_string(value.get_ref<const std::string&>());
+      return parse_number(value.get_ref<const std::string&>());
     default:
       return k_nan;
   }
@@ -414,7 +375,7 @@ double to_number(const Value& value) {
 
 bool loose_equals(const Value& a, const Value& b) {
   if (same_kind(a, b)) {
-    return deep_equals(a, b);
+    return equals_same_kind(a, b);
   }
   if (a.is_structured() || b.is_structured()) {
     return false;
@@ -427,7 +388,7 @@ std::partial_ordering compare(const Value& a, const Value& b) {
     return compare_numbers(a, b);
   }
   if (a.is_string() && b.is_string()) {
-    return a.get_ref<const std::string&>().compare(b.get_ref<const std::string&>()) <=> 0;
+    return compare_ignore_case(a.get_ref<const std::string&>(), b.get_ref<const std::string&>()) <=> 0;
   }
   return to_number(a) <=> to_number(b);
 }
@@ -447,7 +408,7 @@ Result<Value> call_function(Function function, std::span<const Value* const> arg
     case Function::split:
       return fn_split(*args[0], *args[1]);
     case Function::to_json:
-      return Value(args[0]->dump(2, ' ', false, Value::error_handler_t::replace));
+      return Value(to_json_text(*args[0], true));
     case Function::from_json:
       return fn_from_json(*args[0]);
     case Function::length:
@@ -470,297 +431,6 @@ Result<Value> call_function(Function function, std::span<const Value* const> arg
       return fn_hash_files(args, context);
   }
   return Error::failed("unknown function");
-}
-
-// ---------------------------------------------------------------------------
-// hashFiles
-
-namespace {
-
-namespace fs = std::filesystem;
-
-struct Glob {
-  std::vector<std::string> segments;
-  bool exclude = false;
-};
-
-constexpr std::string_view k_any_depth = "**";
-
-bool has_wildcard(std::string_view segment) {
-  return segment.find_first_of("*?") != std::string_view::npos;
-}
-
-// Greedy matching with one backtrack point: correct because every token but
-// `*` matches exactly one character.
-bool match_segment(std::string_view pattern, std::string_view text) {
-  std::size_t p = 0;
-  std::size_t t = 0;
-  std::size_t star = std::string_view::npos;
-  std::size_t mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') {
-    ++p;
-  }
-  return p == pattern.size();
-}
-
-// The same algorithm one level up: `**` spans segments, any other pattern
-// segment matches exactly one path segment.
-bool match_path(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path) {
-  std::size_t p = 0;
-  std::size_t t = 0;
-  std::size_t star = std::string_view::npos;
-  std::size_t mark = 0;
-  while (t < path.size()) {
-    if (p < pattern.size() && pattern[p] == k_any_depth) {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && match_segment(pattern[p], path[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == k_any_depth) {
-    ++p;
-  }
-  return p == pattern.size();
-}
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> segments;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t slash = path.find('/', start);
-    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
-    if (end > start) {
-      segments.push_back(path.substr(start, end - start));
-    }
-    start = end + 1;
-  }
-  return segments;
-}
-
-Result<Glob> parse_glob(std::string_view text) {
-  Glob glob;
-  const std::string_view original = text;
-  if (!text.empty() && text.front() == '!') {
-    glob.exclude = true;
-    text.remove_prefix(1);
-  }
-  if (!text.empty() && text.front() == '/') {
-    return Error::failed(fmt::format("hashFiles: pattern '{}' is absolute; patterns are relative", original));
-  }
-  for (const std::string_view segment : split_path(text)) {
-    if (segment == ".") {
-      continue;
-    }
-    if (segment == "..") {
-      return Error::failed(fmt::format("hashFiles: pattern '{}' leaves the base directory", original));
-    }
-    glob.segments.emplace_back(segment);
-  }
-  return glob;
-}
-
-bool is_symlink_or_missing(const fs::path& path) {
-  std::error_code ec;
-  const auto status = fs::symlink_status(path, ec);
-  return ec || fs::is_symlink(status) || !fs::exists(status);
-}
-
-std::string join_segments(const std::vector<std::string>& segments, std::size_t count) {
-  std::string out;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i > 0) {
-      out += '/';
-    }
-    out += segments[i];
-  }
-  return out;
-}
-
-// Adds the relative paths of the regular files under root that `glob` matches.
-Result<void> collect_matches(const Glob& glob, const fs::path& root, std::set<std::string>& matched) {
-  const auto& segments = glob.segments;
-  if (segments.empty()) {
-    return {};
-  }
-  // Walk only below the literal leading segments, which are checked not to be links.
-  std::size_t literal = 0;
-  while (literal < segments.size() && !has_wildcard(segments[literal])) {
-    ++literal;
-  }
-  fs::path base = root;
-  for (std::size_t i = 0; i < literal; ++i) {
-    base /= segments[i];
-    if (is_symlink_or_missing(base)) {
-      return {};
-    }
-  }
-  std::error_code ec;
-  if (literal == segments.size()) {
-    if (fs::is_regular_file(fs::symlink_status(base, ec))) {
-      matched.insert(join_segments(segments, literal));
-    }
-    return {};
-  }
-  if (!fs::is_directory(fs::symlink_status(base, ec))) {
-    return {};
-  }
-  bool any_depth = false;
-  for (std::size_t i = literal; i < segments.size(); ++i) {
-    any_depth = any_depth || segments[i] == k_any_depth;
-  }
-  const std::size_t remaining = segments.size() - literal;
-  const std::string prefix = join_segments(segments, literal);
-
-  fs::recursive_directory_iterator it(base, fs::directory_options::skip_permission_denied, ec);
-  if (ec) {
-    return Error::failed(fmt::format("hashFiles: cannot list '{}': {}", base.string(), ec.message()));
-  }
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) {
-      return Error::failed(fmt::format("hashFiles: cannot list '{}': {}", base.string(), ec.message()));
-    }
-    const auto status = it->symlink_status(ec);
-    if (ec) {
-      continue;
-    }
-    if (fs::is_directory(status)) {
-      if (!any_depth && static_cast<std::size_t>(it.depth()) + 1 >= remaining) {
-        it.disable_recursion_pending();
-      }
-      continue;
-    }
-    if (!fs::is_regular_file(status)) {
-      continue;
-    }
-    std::string relative = it->path().lexically_relative(base).generic_string();
-    if (!prefix.empty()) {
-      relative = prefix + '/' + relative;
-    }
-    if (match_path(segments, split_path(relative))) {
-      matched.insert(std::move(relative));
-    }
-  }
-  if (ec) {
-    return Error::failed(fmt::format("hashFiles: cannot list '{}': {}", base.string(), ec.message()));
-  }
-  return {};
-}
-
-struct DigestContextDeleter {
-  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
-};
-using DigestContext = std::unique_ptr<EVP_MD_CTX, DigestContextDeleter>;
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
-DigestContext new_sha256() {
-  DigestContext context(EVP_MD_CTX_new());
-  if (context && EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
-    context.reset();
-  }
-  return context;
-}
-
-using Digest = std::array<unsigned char, 32>;
-
-Result<Digest> sha256_file(const fs::path& path, const std::string& relative) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) {
-    return Error::failed(fmt::format("hashFiles: cannot read '{}': {}", relative, std::strerror(errno)));
-  }
-  DigestContext context = new_sha256();
-  if (!context) {
-    return Error::infra("hashFiles: OpenSSL cannot create a SHA-256 context");
-  }
-  std::array<char, 65536> buffer{};
-  while (true) {
-    const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get());
-    if (n > 0) {
-      EVP_DigestUpdate(context.get(), buffer.data(), n);
-    }
-    if (n < buffer.size()) {
-      if (std::ferror(file.get()) != 0) {
-        return Error::failed(fmt::format("hashFiles: cannot read '{}': {}", relative, std::strerror(errno)));
-      }
-      break;
-    }
-  }
-  Digest digest{};
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(context.get(), digest.data(), &size);
-  return digest;
-}
-
-}  // namespace
-
-Result<std::string> hash_files(const std::vector<std::string>& patterns, const fs::path& root) {
-  std::vector<Glob> globs;
-  for (const auto& pattern : patterns) {
-    TRY_ASSIGN(Glob glob, parse_glob(pattern));
-    globs.push_back(std::move(glob));
-  }
-  std::set<std::string> matched;
-  for (const auto& glob : globs) {
-    if (!glob.exclude) {
-      TRY(collect_matches(glob, root, matched));
-    }
-  }
-  DigestContext total = new_sha256();
-  if (!total) {
-    return Error::infra("hashFiles: OpenSSL cannot create a SHA-256 context");
-  }
-  bool any = false;
-  for (const auto& relative : matched) {
-    const auto segments = split_path(relative);
-    bool excluded = false;
-    for (const auto& glob : globs) {
-      if (glob.exclude && match_path(glob.segments, segments)) {
-        excluded = true;
-        break;
-      }
-    }
-    if (excluded) {
-      continue;
-    }
-    TRY_ASSIGN(Digest digest, sha256_file(root / relative, relative));
-    EVP_DigestUpdate(total.get(), digest.data(), digest.size());
-    any = true;
-  }
-  if (!any) {
-    return std::string();
-  }
-  Digest digest{};
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(total.get(), digest.data(), &size);
-  std::string hex;
-  hex.reserve(digest.size() * 2);
-  for (const unsigned char byte : digest) {
-    fmt::format_to(std::back_inserter(hex), "{:02x}", byte);
-  }
-  return hex;
 }
 
 }  // namespace detail

@@ -4,6 +4,7 @@
 #include <compare>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,8 +44,11 @@ struct FunctionSpec {
   std::uint8_t max_args;  // k_variadic: no upper bound
 };
 
-// nullptr for an unknown name (names are case-sensitive).
+// nullptr for an unknown name. Names are case-insensitive, as in GitHub
+// Actions: toJson, TOJSON and toJSON are one function.
 const FunctionSpec* find_function(std::string_view name);
+// The function an unknown name is a misspelling of, spelled as documented.
+std::optional<std::string> suggest_function(std::string_view name);
 bool is_status_function(Function function);
 // "function 'contains' takes 2 arguments, got 1", or empty when the count fits.
 std::string check_arity(const FunctionSpec& spec, std::size_t count);
@@ -52,14 +56,19 @@ std::string check_arity(const FunctionSpec& spec, std::size_t count);
 // Every function but default_; args are the evaluated arguments in order.
 Result<Value> call_function(Function function, std::span<const Value* const> args, const EvalContext& context);
 
-// null -> 0, bool -> 0/1, number, string parsed ("" -> 0, hex 0x.., surrounding
-// whitespace ignored, unparseable -> NaN), list/object -> NaN.
+// GitHub's coercion to a number: null -> 0, bool -> 0/1, a number itself, a
+// string by parse_number (expr_number.hpp: "" -> 0, spaces ignored, 0x/0o,
+// unparseable -> NaN), a list or an object -> NaN.
 double to_number(const Value& value);
-// `==`: same type -> deep equality; two scalars of different types -> both
-// coerced with to_number (NaN equals nothing); a list/object vs another type -> false.
+// `==`, as GitHub compares: values of one kind (numbers, strings, ...)
+// directly: numbers by value, NaN equal to nothing, strings ignoring case,
+// a list or an object only to itself (by reference: the same context member,
+// never equal contents); two scalars of different kinds both converted with
+// to_number; a list or an object and a value of another kind: false.
 bool loose_equals(const Value& a, const Value& b);
-// `<` `<=` `>` `>=`: numbers numerically, strings bytewise, otherwise both
-// coerced with to_number; unordered when either side is NaN.
+// `<` `<=` `>` `>=`: numbers by value, strings ignoring case (text_case.hpp),
+// otherwise both converted with to_number; unordered when either side is NaN
+// (always for a list or an object).
 std::partial_ordering compare(const Value& a, const Value& b);
 std::string_view type_name(const Value& value);
 
@@ -67,8 +76,9 @@ std::string_view type_name(const Value& value);
 // raw SHA-256 digests of the regular files under root matched by patterns
 // ("" when none). Patterns: '/'-separated, relative to root; `*` and `?` match
 // within one path segment, `**` as a whole segment matches any number of
-// segments, a leading '!' excludes. A file is hashed when some positive pattern
-// matches it and no '!' pattern does. Symbolic links are never followed or
+// segments, a leading '!' excludes; a pattern that matches a directory matches
+// the files below it. A file is hashed when some positive pattern matches it
+// and no '!' pattern does. Symbolic links are never followed or
 // hashed; '..' and absolute patterns are refused, so nothing outside root is read.
 Result<std::string> hash_files(const std::vector<std::string>& patterns, const std::filesystem::path& root);
 

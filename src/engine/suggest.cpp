@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/text_case.hpp"
+
 namespace automata::engine {
 
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t max_distance) {
@@ -48,6 +50,19 @@ std::optional<std::string> did_you_mean(std::string_view word, const std::vector
     }
   }
   return best;
+}
+
+std::optional<std::string> did_you_mean_ignoring_case(std::string_view word, const std::vector<std::string>& candidates) {
+  std::vector<std::string> lowercase;
+  lowercase.reserve(candidates.size());
+  for (const auto& candidate : candidates) {
+    lowercase.push_back(ascii_lower(candidate));
+  }
+  const auto suggestion = did_you_mean(ascii_lower(word), lowercase);
+  if (!suggestion) {
+    return std::nullopt;
+  }
+  return candidates[static_cast<std::size_t>(std::find(lowercase.begin(), lowercase.end(), *suggestion) - lowercase.begin())];
 }
 
 }  // namespace automata::engine

@@ -16,5 +16,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t ma
 // character), or nothing if none is close enough. The first of equally close
 // candidates wins.
 std::optional<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+// The same for names that are case-insensitive (those in expressions): case
+// costs no edit, and the candidate comes back as it is spelled.
+std::optional<std::string> did_you_mean_ignoring_case(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace automata::engine

@@ -14,6 +14,7 @@
 #include "engine/secret_names.hpp"
 #include "engine/shell_script.hpp"
 #include "engine/suggest.hpp"
+#include "engine/text_case.hpp"
 
 namespace automata::engine {
 namespace {
@@ -21,6 +22,22 @@ namespace {
 const std::vector<std::string> k_step_fields = {"outputs", "status", "exit_code", "stdout", "attempts", "duration_ms", "error"};
 const std::vector<std::string> k_run_fields = {"id", "dir", "attempt", "workflow", "failed_step"};
 const std::vector<std::string> k_attempt_fields = {"number", "exit_code", "timed_out", "error"};
+
+// Names in expressions are case-insensitive, as in GitHub Actions
+// (`inputs.Branch`, `secrets.my_token`, `steps.Build`).
+bool has_name(const std::vector<std::string>& names, std::string_view name) {
+  return std::any_of(names.begin(), names.end(), [&](const std::string& known) { return equals_ignore_case(known, name); });
+}
+
+// As the evaluator resolves steps.ID: an exact match first (two ids may differ only in case).
+const StepDef* find_step_ignoring_case(const Workflow& workflow, std::string_view id) {
+  if (const StepDef* exact = workflow.find_step(id)) {
+    return exact;
+  }
+  const auto it = std::find_if(workflow.steps.begin(), workflow.steps.end(),
+                               [&](const StepDef& step) { return equals_ignore_case(step.id, id); });
+  return it == workflow.steps.end() ? nullptr : &*it;
+}
 
 const char* section_name(Phase phase) {
   switch (phase) {
@@ -429,7 +446,7 @@ class Checker {
   void unknown_member(const expr::Reference& ref, const TemplateText& text, const std::string& what,
                       const std::string& name, const std::vector<std::string>& known) {
     std::string message = fmt::format("unknown {} '{}' in {}.{}", what, name, ref.root, name);
-    if (auto suggestion = did_you_mean(name, known)) {
+    if (auto suggestion = did_you_mean_ignoring_case(name, known)) {
       message += fmt::format(" (did you mean '{}'?)", *suggestion);
     } else if (!known.empty()) {
       message += fmt::format("; known: {}", fmt::join(known, ", "));
@@ -445,7 +462,7 @@ class Checker {
     const SourcePos pos = locate(text, ref.offset);
     if (std::find(k_roots.begin(), k_roots.end(), root) == k_roots.end()) {
       std::string message = fmt::format("unknown context '{}'", root);
-      if (auto suggestion = did_you_mean(root, k_roots)) {
+      if (auto suggestion = did_you_mean_ignoring_case(root, k_roots)) {
         message += fmt::format(" (did you mean '{}'?)", *suggestion);
       }
       m_diag.error(pos, message + "; contexts are inputs, env, secrets, steps, matrix, run, attempt");
@@ -453,7 +470,7 @@ class Checker {
     }
     const std::string member = ref.path.empty() ? std::string() : ref.path.front();
     if (root == "inputs") {
-      if (!member.empty() && std::find(m_input_names.begin(), m_input_names.end(), member) == m_input_names.end()) {
+      if (!member.empty() && !has_name(m_input_names, member)) {
         unknown_member(ref, text, "input", member, m_input_names);
       }
     } else if (root == "secrets") {
@@ -467,9 +484,9 @@ class Checker {
                                         "}}}} }} and use ${} in the command",
                                         name, name, name));
         }
-      } else if (!member.empty() && std::find(m_wf.secrets.begin(), m_wf.secrets.end(), member) == m_wf.secrets.end()) {
+      } else if (!member.empty() && !has_name(m_wf.secrets, member)) {
         std::string message = fmt::format("unknown secret '{}': declare it in 'secrets'", member);
-        if (auto suggestion = did_you_mean(member, m_wf.secrets)) {
+        if (auto suggestion = did_you_mean_ignoring_case(member, m_wf.secrets)) {
           message = fmt::format("unknown secret '{}' (did you mean '{}'?)", member, *suggestion);
         }
         m_diag.error(pos, message);
@@ -504,19 +521,18 @@ class Checker {
             }
           }
         }
-        if (std::find(axes.begin(), axes.end(), member) == axes.end()) {
+        if (!has_name(axes, member)) {
           unknown_member(ref, text, "matrix axis", member, axes);
         }
       }
     } else if (root == "run") {
-      if (!member.empty() && std::find(k_run_fields.begin(), k_run_fields.end(), member) == k_run_fields.end()) {
+      if (!member.empty() && !has_name(k_run_fields, member)) {
         unknown_member(ref, text, "run field", member, k_run_fields);
       }
     } else if (root == "attempt") {
       if (!scope.allow_attempt) {
         m_diag.error(pos, fmt::format("'attempt' is only available in retry.when, not in '{}'", scope.field));
-      } else if (!member.empty() &&
-                 std::find(k_attempt_fields.begin(), k_attempt_fields.end(), member) == k_attempt_fields.end()) {
+      } else if (!member.empty() && !has_name(k_attempt_fields, member)) {
         unknown_member(ref, text, "attempt field", member, k_attempt_fields);
       }
     }
@@ -525,14 +541,18 @@ class Checker {
   // The env context holds no secrets (secret_names.hpp): only the workflow's
   // own env: entries may have a credential-looking name.
   void check_env_reference(const std::string& name, const Scope& scope, SourcePos pos) {
-    if (name.empty() || !is_secret_variable(name, m_wf.secrets)) {
+    // `env.deploy_token` names DEPLOY_TOKEN too: the names are case-insensitive.
+    const bool secret = is_secret_variable(name, m_wf.secrets) || has_name(m_wf.secrets, name) ||
+                        has_name(well_known_secret_variables(), name);
+    if (name.empty() || !secret) {
       return;
     }
-    const bool defined = std::any_of(m_wf.env.begin(), m_wf.env.end(), [&](const auto& entry) { return entry.first == name; });
+    const bool defined = std::any_of(m_wf.env.begin(), m_wf.env.end(),
+                                     [&](const auto& entry) { return equals_ignore_case(entry.first, name); });
     if (defined) {
       return;
     }
-    const bool declared = std::find(m_wf.secrets.begin(), m_wf.secrets.end(), name) != m_wf.secrets.end();
+    const bool declared = has_name(m_wf.secrets, name);
     m_diag.error(pos, fmt::format("env.{} is a secret, and the env context holds no secrets: {}use ${{{{ secrets.{} }}}}{}",
                                   name, declared ? "" : std::string("declare it in 'secrets' and "), name,
                                   scope.allow_secrets ? "" : fmt::format(" in 'env:' or 'with:', not in '{}'", scope.field)));
@@ -547,10 +567,10 @@ class Checker {
       return;
     }
     const std::string& id = ref.path.front();
-    const StepDef* target = m_wf.find_step(id);
+    const StepDef* target = find_step_ignoring_case(m_wf, id);
     if (target == nullptr) {
       std::string message = fmt::format("unknown step '{}' in steps.{}", id, id);
-      if (auto suggestion = did_you_mean(id, m_step_ids)) {
+      if (auto suggestion = did_you_mean_ignoring_case(id, m_step_ids)) {
         message += fmt::format(" (did you mean '{}'?)", *suggestion);
       }
       m_diag.error(pos, message);
@@ -558,9 +578,9 @@ class Checker {
     }
     if (ref.path.size() > 1) {
       const std::string& field = ref.path[1];
-      if (std::find(k_step_fields.begin(), k_step_fields.end(), field) == k_step_fields.end()) {
+      if (!has_name(k_step_fields, field)) {
         std::string message = fmt::format("unknown step field '{}' in steps.{}.{}", field, id, field);
-        if (auto suggestion = did_you_mean(field, k_step_fields)) {
+        if (auto suggestion = did_you_mean_ignoring_case(field, k_step_fields)) {
           message += fmt::format(" (did you mean '{}'?)", *suggestion);
         } else {
           message += fmt::format("; known: {}", fmt::join(k_step_fields, ", "));
@@ -590,9 +610,9 @@ class Checker {
                                     section_name(scope.step->phase)));
       return;
     }
-    if (!is_upstream(*scope.step, id)) {
+    if (!is_upstream(*scope.step, target->id)) {
       m_diag.error(pos, fmt::format("step '{}' reads steps.{} but does not depend on it: add '{}' to its needs",
-                                    scope.step->id, id, id));
+                                    scope.step->id, id, target->id));
     }
   }
 
@@ -722,8 +742,9 @@ std::set<std::string> downstream_of(const Workflow& workflow, const std::string&
     }
     const StepReads reads = step_reads(step);
     for (const auto& id : reads.ids) {
-      if (id != step.id) {
-        dependents[id].push_back(&step.id);
+      const StepDef* target = find_step_ignoring_case(workflow, id);
+      if (target != nullptr && target != &step) {
+        dependents[target->id].push_back(&step.id);
       }
     }
     if (reads.any) {

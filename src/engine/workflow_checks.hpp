@@ -18,7 +18,8 @@ std::vector<const StepDef*> topological_order(const Workflow& workflow, Phase ph
 
 // The steps whose results a step's expressions read (`steps.ID...` in its
 // run, env, with, if, matrix, working_directory, outputs, retry.when and
-// compensation); `any` when one reads steps[...] or steps.*.
+// compensation), the ids as written (names are case-insensitive:
+// steps.Build reads step build); `any` when one reads steps[...] or steps.*.
 struct StepReads {
   std::set<std::string> ids;
   bool any = false;

@@ -630,6 +630,30 @@ steps:
   CHECK(of_type(journal, "StepCompleted")[0]["outputs"] == Value{{"value", "failed"}});
 }
 
+TEST_CASE("steps.ID is read whatever the case of its names, as in GitHub Actions") {
+  Harness h;
+  h.fake().script["plan"] = {FakeAttempt::ok({{"Items", Value({"a1", "b2"})}})};
+  const auto result = h.run(R"(
+version: 1
+name: case
+steps:
+  plan: { uses: fake }
+  code:
+    uses: fake
+    needs: [plan]
+    matrix: ${{ STEPS.Plan.outputs.items }}
+    with: { value: "${{ matrix.VALUE }}" }
+  report:
+    uses: fake
+    needs: [code]
+    if: Steps.PLAN.status == 'SUCCEEDED'
+    with: { value: "${{ steps.CODE.outputs.*.value }}" }
+)");
+  CHECK(result.end == RunEnd::succeeded);
+  CHECK(h.fake().call_keys() == std::vector<std::string>{"plan", "code[value=a1]", "code[value=b2]", "report"});
+  CHECK(of_type(h.journal(), "StepCompleted").back()["outputs"]["value"] == Value({"a1", "b2"}));
+}
+
 TEST_CASE("if: success(), failure(), always(), expressions, and skipped dependents") {
   Harness h;
   h.fake().script["broken"] = {FakeAttempt::fail(1)};

@@ -116,15 +116,39 @@ TEST_SUITE("expr") {
     CHECK(eval("2e3") == 2000.0);
     CHECK(eval("0x1F").is_number_integer());
     CHECK(eval("0x1F") == 31);
-    CHECK(eval("-0x10") == -16);
     CHECK(eval("99999999999999999999") == 1e20);
     CHECK(eval("true") == true);
     CHECK(eval("false") == false);
     CHECK(eval("null").is_null());
     check_parse_error("12abc", 0, "unexpected '12abc'");
     check_parse_error("1.2.3", 0, "unexpected '1.2.3'");
-    check_parse_error("1e999", 0, "number out of range");
-    check_parse_error("0x8000000000000000", 0, "number out of range");
+    check_parse_error("a == 0x8000000000000000", 5, "number out of range: '0x8000000000000000' is above 0x7FFFFFFF");
+    check_parse_error("0xFZ", 0, "unexpected '0xFZ'");
+  }
+
+  TEST_CASE("number literals read as GitHub reads them") {
+    CHECK(eval("+5") == 5);
+    CHECK(eval(".5") == 0.5);
+    CHECK(eval("1 == .5 || -.5 < 0") == true);
+    CHECK(eval("1.") == 1.0);
+    CHECK(eval("0o17") == 15);
+    CHECK(eval("0x7FFFFFFF") == 2147483647);
+    CHECK(std::isnan(eval("NaN").get<double>()));
+    CHECK(eval("Infinity") == std::numeric_limits<double>::infinity());
+    CHECK(eval("-Infinity") == -std::numeric_limits<double>::infinity());
+    CHECK(eval("1e999") == std::numeric_limits<double>::infinity());  // too large: Infinity, as in GitHub
+    CHECK(eval("1e-999") == 0.0);
+    const Value negative_zero = eval("-0");
+    CHECK(negative_zero.is_number_float());
+    CHECK(std::signbit(negative_zero.get<double>()));
+    CHECK(eval("9223372036854775807").get<std::int64_t>() == 9223372036854775807);  // whole numbers stay exact
+    // GitHub's lexer reads a number from a sign: a negative hexadecimal is not a number, nor 0X.
+    check_parse_error("-0x10", 0, "unexpected '-0x10'");
+    check_parse_error("0X10", 0, "unexpected '0X10'");
+    check_parse_error("0o8", 0, "unexpected '0o8'");
+    check_parse_error("-x", 0, "unexpected '-x'");
+    check_parse_error("+-5", 0, "unexpected '+-5'");
+    CHECK(eval("nan").is_null());  // NaN and Infinity are case-sensitive: `nan` is a context name
   }
 
   TEST_CASE("not and truthiness") {
@@ -152,17 +176,27 @@ TEST_SUITE("expr") {
     CHECK(is_truthy(Value::object()));
   }
 
-  TEST_CASE("equality: same types compare deeply, scalars of different types as numbers") {
+  TEST_CASE("equality: one kind directly, scalars of different kinds as numbers") {
     CHECK(eval("1 == 1.0") == true);
     CHECK(eval("'abc' == 'abc'") == true);
-    CHECK(eval("'abc' == 'ABC'") == false);
     CHECK(eval("null == null") == true);
     CHECK(eval("true == true") == true);
+    // Strings ignore case, Unicode letters too (GitHub's OrdinalIgnoreCase).
+    CHECK(eval("'abc' == 'ABC'") == true);
+    CHECK(eval("'abc' != 'ABC'") == false);
+    CHECK(eval("'\xC3\xBC' == '\xC3\x9C'") == true);  // ü Ü
+    CHECK(eval("'\xCF\x82' == '\xCE\xA3'") == true);  // ς Σ
+    CHECK(eval("'i' == '\xC4\xB0'") == false);          // i İ: different letters
+    CHECK(eval("'\xC4\xB1' == 'I'") == false);          // ı I
+    CHECK(eval("'a\xFF' == 'A\xFF'") == true);          // an invalid byte equals only itself
+    CHECK(eval("'a\xFF' == 'a\xFE'") == false);
+    // Lists and objects are equal only to themselves, never for equal contents.
     CHECK(eval("inputs.list == inputs.list") == true);
-    CHECK(eval(R"(fromJSON('{"a":1,"b":[2]}') == fromJSON('{"b":[2.0],"a":1}'))") == true);
-    CHECK(eval("fromJSON('[1,2]') == fromJSON('[1,3]')") == false);
-    CHECK(eval("fromJSON('[1]') == fromJSON('[1,1]')") == false);
-    CHECK(eval("fromJSON('[1]') == fromJSON('[\"1\"]')") == false);  // inside lists types must match
+    CHECK(eval("inputs.list == INPUTS['LIST']") == true);
+    CHECK(eval("inputs.nested != inputs.nested") == false);
+    CHECK(eval(R"(fromJSON('{"a":1}') == fromJSON('{"a":1}'))") == false);
+    CHECK(eval("fromJSON('[1]') != fromJSON('[1]')") == true);
+    CHECK(eval("inputs.list == inputs.nested") == false);
     // coercion: null -> 0, bool -> 0/1, string parsed, "" -> 0, unparseable -> NaN
     CHECK(eval("1 == '1'") == true);
     CHECK(eval("'1.0' == 1") == true);
@@ -195,7 +229,16 @@ TEST_SUITE("expr") {
     CHECK(eval("2 >= 3") == false);
     CHECK(eval("-1 < 0x10") == true);
     CHECK(eval("'a' < 'b'") == true);
-    CHECK(eval("'B' < 'a'") == true);  // bytewise
+    CHECK(eval("'a' < 'B'") == true);  // ignoring case
+    CHECK(eval("'B' < 'a'") == false);
+    CHECK(eval("'abc' <= 'ABC'") == true);
+    CHECK(eval("'abc' >= 'ABC'") == true);
+    CHECK(eval("'a' < '['") == true);  // letters compare as uppercase: 'A' < '['
+    CHECK(eval("'_' > 'z'") == true);   // 'z' compares as 'Z' (0x5A), below '_' (0x5F)
+    CHECK(eval("'\xC3\xA7' < '\xC3\x87'") == false);  // ç Ç: one letter
+    CHECK(eval("'\xC3\xA7' <= '\xC3\x87'") == true);
+    // In UTF-16 order (as GitHub compares), U+1F600 (a surrogate pair) sorts before U+FF21.
+    CHECK(eval("'\xF0\x9F\x98\x80' < '\xEF\xBC\xA1'") == true);
     CHECK(eval("'10' < '9'") == true);
     CHECK(eval("'10' < 9") == false);
     CHECK(eval("'10' > 9") == true);
@@ -243,21 +286,57 @@ TEST_SUITE("expr") {
     CHECK(eval("(inputs).name") == "world");
     CHECK(eval("inputs.list[-1]").is_null());
     CHECK(eval("inputs.list[3]").is_null());
-    CHECK(eval("inputs.list[1.5]").is_null());
     CHECK(eval("inputs.list['x']").is_null());
-    CHECK(eval("inputs.list[true]").is_null());
+    CHECK(eval("inputs.list[inputs.list]").is_null());
     CHECK(eval("inputs.nested[0]").is_null());
+    CHECK(eval("inputs.nested[inputs.nested]").is_null());
     CHECK(eval("inputs.missing").is_null());
     CHECK(eval("inputs.missing.deeper[0]").is_null());
     CHECK(eval("inputs.name.length").is_null());
     CHECK(eval("inputs.name['x']").is_null());
     CHECK(eval("inputs.name[0]").is_null());
     CHECK(eval("inputs.count.x").is_null());
+    CHECK(eval("inputs['na-me']") == "dash");
     CHECK(eval("secrets.TOKEN").is_null());  // lookup gives nullptr
     CHECK(eval("fromJSON('{\"a\":{\"b\":[10,20]}}').a.b[1]") == 20);
 
     EvalContext no_lookup;
     CHECK(eval("inputs.name", no_lookup).is_null());
+  }
+
+  TEST_CASE("indexes are converted as GitHub converts them") {
+    // A list's index becomes a number, rounded down.
+    CHECK(eval("inputs.list['1']") == "b");
+    CHECK(eval("inputs.list[' 0x02 ']") == "c");
+    CHECK(eval("inputs.list[1.5]") == "b");
+    CHECK(eval("inputs.list[true]") == "b");
+    CHECK(eval("inputs.list[null]") == "a");
+    CHECK(eval("inputs.list[steps.build.outputs.x]") == "b");  // a step output is text: "1"
+    CHECK(eval("inputs.list[-0.5]").is_null());
+    // An object's index becomes a string.
+    const std::string object = R"(fromJSON('{"5": "five", "1.5": "one and a half", "true": "yes", "": "empty"}'))";
+    CHECK(eval(object + "[5]") == "five");
+    CHECK(eval(object + "[1.50]") == "one and a half");
+    CHECK(eval(object + "[true]") == "yes");
+    CHECK(eval(object + "[null]") == "empty");
+    CHECK(eval(object + "[fromJSON('[]')]").is_null());
+  }
+
+  TEST_CASE("member and context names are case-insensitive") {
+    CHECK(eval("inputs.NAME") == "world");
+    CHECK(eval("INPUTS.name") == "world");
+    CHECK(eval("Steps.BUILD.Outputs.X") == "1");
+    CHECK(eval("steps['MY-STEP'].outputs.x") == "hyphen");
+    CHECK(eval("items.*.NAME") == Value::parse(R"(["a","b"])"));
+    // An exact match wins over one that differs in case.
+    CHECK(eval(R"(fromJSON('{"a": 1, "A": 2}').A)") == 2);
+    CHECK(eval(R"(fromJSON('{"a": 1, "A": 2}').a)") == 1);
+    CHECK(eval(R"(fromJSON('{"b": 1, "B": 2}')['b'])") == 1);
+    CHECK(eval(R"(fromJSON('{"ab": 1, "Ab": 2}').AB)") == 1);  // else the first
+    const Expression upper = parse_ok("ENV.HOME || Secrets.x");
+    REQUIRE(upper.references().size() == 2);
+    CHECK(upper.references()[0].root == "env");
+    CHECK(upper.references()[1].root == "secrets");
   }
 
   TEST_CASE("a.*.b filters") {
@@ -276,31 +355,40 @@ TEST_SUITE("expr") {
     CHECK(eval("length(items.*.name)") == 2);
     CHECK(eval("contains(steps.*.status, 'failed')") == true);
     CHECK(eval("join(items.*.name, '+')") == "a+b");
-    CHECK(eval("items.*.name == fromJSON('[\"a\",\"b\"]')") == true);
+    CHECK(eval("items.*.name == items.*.name") == false);  // two lists, each made anew
   }
 
   TEST_CASE("contains, startsWith, endsWith") {
     CHECK(eval("contains('hello world', 'lo w')") == true);
-    CHECK(eval("contains('Hello', 'hello')") == false);
+    CHECK(eval("contains('Hello', 'hELLO')") == true);  // ignoring case
+    CHECK(eval("contains('\xC3\x9C" "ber', '\xC3\xBC')") == true);  // Über ü
     CHECK(eval("contains(inputs.list, 'b')") == true);
+    CHECK(eval("contains(inputs.list, 'B')") == true);
     CHECK(eval("contains(inputs.list, 'z')") == false);
     CHECK(eval("contains(fromJSON('[1,2]'), '2')") == true);  // list elements compare with ==
-    CHECK(eval("contains(fromJSON('[[1]]'), fromJSON('[1]'))") == true);
+    CHECK(eval("contains(fromJSON('[[1]]'), fromJSON('[1]'))") == false);  // lists by reference
+    CHECK(eval("contains(fromJSON('[[1]]').*, fromJSON('[1]'))") == false);
     CHECK(eval("contains(123, 2)") == true);
     CHECK(eval("contains(null, 'x')") == false);
-    CHECK(eval("startsWith('automata', 'auto')") == true);
+    CHECK(eval("contains('Array', inputs.list)") == false);  // a list is no one's part
+    CHECK(eval("contains(inputs.nested, 'x')") == false);    // nor has parts
+    CHECK(eval("startsWith('automata', 'AUTO')") == true);
     CHECK(eval("startsWith('abc', 'B')") == false);
     CHECK(eval("startsWith(123, 12)") == true);
-    CHECK(eval("endsWith('automata', 'mata')") == true);
-    CHECK(eval("endsWith(true, 'ue')") == true);
+    CHECK(eval("startsWith(inputs.list, 'A')") == false);
+    CHECK(eval("endsWith('automata', 'MaTa')") == true);
+    CHECK(eval("endsWith(true, 'UE')") == true);
     CHECK(eval("endsWith('a', 'ba')") == false);
+    CHECK(eval("endsWith('Object', inputs.nested)") == false);
   }
 
   TEST_CASE("format") {
     CHECK(eval("format('{0} and {1}', 'a', 2)") == "a and 2");
     CHECK(eval("format('{{x}} {0}', 'y')") == "{x} y");
     CHECK(eval("format('{1}{0}{1}', 'a', 'b')") == "bab");
-    CHECK(eval("format('{0}|{1}|{2}', inputs.list, null, 1.50)") == R"(["a","b","c"]||1.5)");
+    CHECK(eval("format('{0}|{1}|{2}|{3}', inputs.list, null, 1.50, inputs.nested)") == "Array||1.5|Object");
+    CHECK(eval("format('{0} {1} {2}', 0.1, 1e15, 12345678901234567890.0)") == "0.1 1E+15 1.23456789012346E+19");
+    CHECK(eval("format(inputs.list)") == "Array");
     CHECK(eval("format('plain')") == "plain");
     CHECK(eval_error("format('{3}', 'a')") == "format: placeholder {3} has no argument");
     CHECK(eval_error("format('{0}')") == "format: placeholder {0} has no argument");
@@ -312,10 +400,13 @@ TEST_SUITE("expr") {
   TEST_CASE("join and split") {
     CHECK(eval("join(inputs.list)") == "a,b,c");
     CHECK(eval("join(inputs.list, ' | ')") == "a | b | c");
-    CHECK(eval("join(fromJSON('[1,true,null,\"x\",[2]]'), '-')") == "1-true--x-[2]");
+    CHECK(eval("join(fromJSON('[1,true,null,\"x\",[2],{}]'), '-')") == "1-true--x-Array-Object");
     CHECK(eval("join(fromJSON('[]'))") == "");
     CHECK(eval("join('solo', '-')") == "solo");
+    CHECK(eval("join(2.50)") == "2.5");
     CHECK(eval("join(null)") == "");
+    CHECK(eval("join(inputs.nested)") == "");                 // an object joins to nothing
+    CHECK(eval("join(inputs.list, inputs.list)") == "a,b,c");  // a list as separator: the default
     CHECK(eval("split('a,b,,c', ',')") == Value::parse(R"(["a","b","","c"])"));
     CHECK(eval("split('a::b', '::')") == Value::parse(R"(["a","b"])"));
     CHECK(eval("split('a,', ',')") == Value::parse(R"(["a",""])"));
@@ -328,7 +419,10 @@ TEST_SUITE("expr") {
     CHECK(eval("toJSON(inputs.nested)") == "{\n  \"x\": {\n    \"y\": 1\n  }\n}");
     CHECK(eval("toJSON('s')") == "\"s\"");
     CHECK(eval("toJSON(null)") == "null");
-    CHECK(eval("toJSON(1.0)") == "1.0");
+    CHECK(eval("toJSON(1.0)") == "1");  // numbers as format() prints them
+    CHECK(eval("toJSON(fromJSON('[0.1, 1e20, -0.0, 7]'))") == "[\n  0.1,\n  1E+20,\n  0,\n  7\n]");
+    CHECK(eval("toJSON(fromJSON('{}'))") == "{}");
+    CHECK(eval("toJSON(fromJSON('{\"a\": []}'))") == "{\n  \"a\": []\n}");
     CHECK(eval("fromJSON('{\"a\": [1, 2.5, null]}')") == Value::parse(R"({"a":[1,2.5,null]})"));
     CHECK(eval("fromJSON('7')") == 7);
     CHECK(eval("fromJSON(toJSON(inputs))") == contexts()["inputs"]);
@@ -427,6 +521,12 @@ TEST_SUITE("expr") {
     CHECK(eval("hashFiles('src/linkdir/*')", context) == "");
     CHECK(eval("hashFiles('missing/**')", context) == "");
     CHECK(eval("hashFiles('src/**', '!src/**')", context) == "");
+    // A pattern that matches a directory matches the files below it, as in GitHub.
+    const std::string gamma_skip = "ad50c9779b70bf00e182a0f30a50151dbe620e3f1df69a7db862c9378dc747d0";
+    CHECK(eval("hashFiles('src/deep')", context) == gamma_skip);
+    CHECK(eval("hashFiles('src/d*')", context) == gamma_skip);
+    CHECK(eval("hashFiles('src', '!src/deep', '!src/link*')", context) == beta);
+    CHECK(eval("hashFiles('src/linkdir')", context) == "");  // still no link followed
 
     const auto error = [&](std::string_view source) {
       auto result = parse_ok(source).evaluate(context);
@@ -479,7 +579,9 @@ TEST_SUITE("expr") {
 
   TEST_CASE("parse errors name the problem and point at it") {
     check_parse_error("lenght(inputs.x)", 0, "unknown function 'lenght' (did you mean 'length'?)");
-    check_parse_error("Contains('a', 'b')", 0, "unknown function 'Contains' (did you mean 'contains'?)");
+    check_parse_error("Contans('a', 'b')", 0, "unknown function 'Contans' (did you mean 'contains'?)");
+    check_parse_error("TOJSN(1)", 0, "unknown function 'TOJSN' (did you mean 'toJSON'?)");
+    check_parse_error("TOJSON(1, 2)", 0, "function 'toJSON' takes 1 argument, got 2");
     check_parse_error("1 == frobnicate(2)", 5, "unknown function 'frobnicate'");
     check_parse_error("contains('a')", 0, "function 'contains' takes 2 arguments, got 1");
     check_parse_error("  format()", 2, "function 'format' takes at least 1 argument, got 0");
@@ -512,19 +614,34 @@ TEST_SUITE("expr") {
       long_path += ".b";
     }
     CHECK(parse_error(long_path).message == "expression nested too deeply");
-    CHECK(eval(std::string(60, '(') + "1" + std::string(60, ')')) == 1);
+    CHECK(eval(std::string(60, '(') + "1" + std::string(60, ')')) == 1);  // parentheses add no level
+    // At most 50 levels, as in GitHub: a context and 49 members, 49 '!' and a literal.
     std::string allowed_path = "inputs";
-    for (int i = 0; i < 250; ++i) {
+    for (int i = 0; i < 49; ++i) {
       allowed_path += ".b";
     }
     CHECK(eval(allowed_path).is_null());
+    CHECK(parse_error(allowed_path + ".b").message == "expression nested too deeply");
+    CHECK(eval(std::string(49, '!') + "false") == true);
+    check_parse_error("  " + std::string(50, '!') + "false", 2, "expression nested too deeply");
+  }
+
+  TEST_CASE("function names are case-insensitive") {
+    CHECK(eval("toJson(1)") == "1");
+    CHECK(eval("FROMJSON('[2]')[0]") == 2);
+    CHECK(eval("StartsWith('abc', 'a')") == true);
+    CHECK(parse_ok("SUCCESS() && inputs.x").uses_status_function());
   }
 
   TEST_CASE("templates keep the type of a single expression") {
-    const Template single = template_ok("  ${{ inputs.count }}\n");
+    const Template single = template_ok("${{ inputs.count }}");
     CHECK(single.is_single_expression());
     CHECK(single.has_expressions());
-    CHECK(render("  ${{ inputs.count }}\n") == 3);
+    CHECK(render("${{ inputs.count }}") == 3);
+    // As in GitHub, any text around it, even spaces or a block scalar's last newline, makes a string.
+    CHECK_FALSE(template_ok("  ${{ inputs.count }}\n").is_single_expression());
+    CHECK(render("  ${{ inputs.count }}\n") == "  3\n");
+    CHECK(render("${{ inputs.count }} ") == "3 ");
     CHECK(render("${{ inputs.list }}") == Value::parse(R"(["a","b","c"])"));
     CHECK(render("${{ inputs.missing }}").is_null());
     CHECK(render("${{ '}}' }}") == "}}");
@@ -549,7 +666,9 @@ TEST_SUITE("expr") {
     CHECK_FALSE(template_ok("${{ 1 }} ${{ 2 }}").is_single_expression());
     CHECK(render("[${{ 'a' }}|${{ null }}|${{ 1.5 }}|${{ 2e3 }}|${{ -0.0 }}|${{ true }}|${{ false }}]") ==
           "[a||1.5|2000|0|true|false]");
+    // Lists and objects as compact JSON (GitHub writes "Array" and "Object"), numbers as everywhere.
     CHECK(render("${{ inputs.list }} ${{ inputs.nested }}") == R"(["a","b","c"] {"x":{"y":1}})");
+    CHECK(render("${{ fromJSON('[0.84551240822557006, 1.0]') }}!") == "[0.84551240822557,1]!");
     CHECK(render("x ${{ 'a}}b' }} y") == "x a}}b y");
     CHECK(render("${{ inputs.name }}!") == "world!");
 
@@ -598,10 +717,20 @@ TEST_SUITE("expr") {
   TEST_CASE("display strings") {
     CHECK(to_display_string(Value(nullptr)).empty());
     CHECK(to_display_string(Value("raw \"text\"")) == "raw \"text\"");
+    // Numbers as GitHub prints them: 15 significant digits, exponent form from 1e15 and below 1e-4.
     CHECK(to_display_string(Value(3.0)) == "3");
     CHECK(to_display_string(Value(-0.0)) == "0");
     CHECK(to_display_string(Value(0.1)) == "0.1");
-    CHECK(to_display_string(Value(1e300)) == "1e+300");
+    CHECK(to_display_string(Value(1.0 / 3)) == "0.333333333333333");
+    CHECK(to_display_string(Value(0.84551240822557006)) == "0.84551240822557");
+    CHECK(to_display_string(Value(123456789012345.0)) == "123456789012345");
+    CHECK(to_display_string(Value(1e15)) == "1E+15");
+    CHECK(to_display_string(Value(-1.5e20)) == "-1.5E+20");
+    CHECK(to_display_string(Value(0.0001)) == "0.0001");
+    CHECK(to_display_string(Value(0.00001)) == "1E-05");
+    CHECK(to_display_string(Value(1e300)) == "1E+300");
+    CHECK(to_display_string(Value(std::numeric_limits<double>::infinity())) == "Infinity");
+    CHECK(to_display_string(Value(1234567890123456789)) == "1234567890123456789");  // integers stay whole
     CHECK(to_display_string(Value(std::numeric_limits<double>::quiet_NaN())) == "NaN");
     CHECK(to_display_string(Value(-std::numeric_limits<double>::infinity())) == "-Infinity");
     CHECK(to_display_string(Value(std::numeric_limits<std::uint64_t>::max())) == "18446744073709551615");

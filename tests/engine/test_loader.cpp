@@ -1017,6 +1017,51 @@ wf.yaml:13:40: invalid expression in 'run': unknown function 'frobnicate'
 )");
   }
 
+  TEST_CASE("names in expressions are case-insensitive, as in GitHub Actions") {
+    load_ok(R"(secrets: [DEPLOY_TOKEN]
+inputs:
+  Branch: {type: string, default: main}
+steps:
+  build:
+    run: echo ${{ INPUTS.branch }} ${{ Run.ID }} ${{ toJson(inputs) }}
+  test:
+    needs: build
+    matrix: {os: [a, b]}
+    if: Steps.BUILD.Status == 'SUCCEEDED' && startswith(matrix.OS, 'A')
+    run: echo ${{ steps.Build.OUTPUTS.x }} ${{ MATRIX.os }}
+    env: {T: "${{ Secrets.deploy_token }}"}
+    retry: {max_attempts: 2, when: "${{ ATTEMPT.Exit_Code == 1 }}"}
+)");
+    check_diagnostics(R"(secrets: [DEPLOY_TOKEN]
+steps:
+  build: {run: x}
+  test:
+    run: echo ${{ steps.BUILD.outputs.x }} ${{ Steps.build.OUTPUT }}
+    env: {T: "${{ SECRETS.deploy_tokn }}", U: "${{ TOJSN(1) }}", V: "${{ ENV.x }} ${{ Inputs.BRANCH }}"}
+  deploy:
+    run: x
+    env: {T: "${{ env.deploy_token }}"}
+inputs:
+  branch: {type: string, default: main}
+)",
+                      R"(wf.yaml:5:19: step 'test' reads steps.BUILD but does not depend on it: add 'build' to its needs
+      run: echo ${{ steps.BUILD.outputs.x }} ${{ Steps.build.OUTPUT }}
+                    ^
+wf.yaml:5:48: unknown step field 'OUTPUT' in steps.build.OUTPUT (did you mean 'outputs'?)
+      run: echo ${{ steps.BUILD.outputs.x }} ${{ Steps.build.OUTPUT }}
+                                                 ^
+wf.yaml:6:19: unknown secret 'deploy_tokn' (did you mean 'DEPLOY_TOKEN'?)
+      env: {T: "${{ SECRETS.deploy_tokn }}", U: "${{ TOJSN(1) }}", V: "${{ ENV.x }} ${{ Inputs.BRANCH }}"}
+                    ^
+wf.yaml:6:52: invalid expression in 'env': unknown function 'TOJSN' (did you mean 'toJSON'?)
+      env: {T: "${{ SECRETS.deploy_tokn }}", U: "${{ TOJSN(1) }}", V: "${{ ENV.x }} ${{ Inputs.BRANCH }}"}
+                                                     ^
+wf.yaml:9:19: env.deploy_token is a secret, and the env context holds no secrets: use ${{ secrets.deploy_token }}
+      env: {T: "${{ env.deploy_token }}"}
+                    ^
+)");
+  }
+
   TEST_CASE("if and retry.when with and without ${{ }}") {
     check_diagnostics(R"(steps:
   a:

@@ -56,4 +56,13 @@ TEST_SUITE("suggest") {
     CHECK(did_you_mean("cat", {"car", "bat"}) == "car");
     CHECK(did_you_mean("stats", {"status", "stats"}) == "stats");
   }
+
+  TEST_CASE("did_you_mean_ignoring_case: case costs no edit and the candidate keeps its spelling") {
+    const std::vector<std::string> names = {"toJSON", "fromJSON", "DEPLOY_TOKEN"};
+    CHECK(did_you_mean_ignoring_case("TOJSN", names) == "toJSON");
+    CHECK(did_you_mean_ignoring_case("fromjsn", names) == "fromJSON");
+    CHECK(did_you_mean_ignoring_case("deploy_tokn", names) == "DEPLOY_TOKEN");
+    CHECK(did_you_mean_ignoring_case("nothing", names) == std::nullopt);
+    CHECK(did_you_mean("deploy_tokn", names) == std::nullopt);  // where case counts, it is too far
+  }
 }
