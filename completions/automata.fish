@@ -80,6 +80,7 @@ complete -c automata -n '__automata_at "" 0' -a agent -d 'Run the coding agent: 
 complete -c automata -n '__automata_at "" 0' -a workflows -d 'List the built-in workflows, or print one\'s source to copy and change'
 complete -c automata -n '__automata_at "" 0' -a version -d 'Print the version, build and compiled-in backends'
 complete -c automata -n '__automata_at "" 0' -a completions -d 'Print a shell completion script: bash, zsh or fish'
+complete -c automata -n '__automata_at "" 0' -a help -d 'Show the help of a command (as COMMAND --help), or of automata'
 complete -c automata -n '__automata_at run \'*\'' -s i -l input -r -f -d 'Set an input: key=value (repeatable)'
 complete -c automata -n '__automata_at run \'*\'' -l inputs-file -r -F -d 'Read inputs from a YAML or JSON file'
 complete -c automata -n '__automata_at run \'*\'' -l run-id -r -f -d 'Choose the run id (an idempotency key)'

@@ -3,6 +3,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/drive.hpp"
+#include "commands/value_checks.hpp"
 #include "engine/workflow_checks.hpp"
 
 namespace automata::commands {
@@ -90,7 +91,7 @@ void add_graph(CLI::App& app, Invocation& inv) {
   CLI::App* sub = app.add_subcommand("graph", "Print a workflow's DAG");
   sub->add_option("file", options->file, "Workflow file or built-in workflow name")->required();
   sub->add_option("--format", options->format, "dot, mermaid or text")
-      ->check(CLI::IsMember({"dot", "mermaid", "text"}));
+      ->check(one_of("--format", {"dot", "mermaid", "text"}));
   sub->callback([&inv, options] { inv.action = [&inv, options] { return graph_command(inv, *options); }; });
 }
 

@@ -36,7 +36,7 @@ std::string excerpt_and_caret(const Diagnostic& d) {
   const bool cut_start = d.line_from > 0 || window.from > 0;
   const bool cut_end = d.line_cut || window.to < line.size();
   std::string shown = cut_start ? "…" : "";
-  shown += visible_text(line.substr(window.from, window.to - window.from), true);
+  shown += visible_text(line.substr(window.from, window.to - window.from), Keep::tabs);
   shown += cut_end ? "…" : "";
   std::string pad = cut_start ? " " : "";
   for (std::size_t i = window.from; i < std::min(column, window.to);) {

@@ -61,13 +61,18 @@ VisibleChar visible_char(std::string_view text, std::size_t pos) {
   return {length, 1};
 }
 
-std::string visible_text(std::string_view text, bool keep_tabs) {
+std::string visible_text(std::string_view text, Keep keep) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t pos = 0; pos < text.size();) {
     const auto byte = static_cast<unsigned char>(text[pos]);
     if (byte == '\t') {
-      out += keep_tabs ? "\t" : "\\t";
+      out += keep == Keep::nothing ? "\\t" : "\t";
+      ++pos;
+      continue;
+    }
+    if (byte == '\n' && keep == Keep::tabs_and_line_breaks) {
+      out += '\n';
       ++pos;
       continue;
     }

@@ -8,12 +8,15 @@
 
 namespace automata::engine {
 
+// What visible_text leaves as it is: a source line keeps its tabs so its
+// caret lines up; a message of several lines keeps its line breaks too.
+enum class Keep { nothing, tabs, tabs_and_line_breaks };
+
 // `text` with every byte a terminal would act on written out visibly: C0
 // controls and DEL as \xNN (\x1b for ESC, \x00 for NUL), C1 controls
-// (U+0080..U+009F) as \u0080.., and bytes that are not UTF-8 as \xNN. Tabs
-// are kept when keep_tabs (a source line keeps them so its caret lines up),
-// else written \t.
-std::string visible_text(std::string_view text, bool keep_tabs = false);
+// (U+0080..U+009F) as \u0080.., and bytes that are not UTF-8 as \xNN; a tab
+// is \t unless kept.
+std::string visible_text(std::string_view text, Keep keep = Keep::nothing);
 
 // Columns the visible form of the UTF-8 sequence or byte at text[pos] takes,
 // and its length in bytes (0 columns for none). For carets under a line.

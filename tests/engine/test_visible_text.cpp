@@ -17,7 +17,8 @@ TEST_SUITE("visible text") {
     CHECK(visible_text("\xff\xc3(\xe2\x9c") == "\\xff\\xc3(\\xe2\\x9c");
     CHECK(visible_text("\xc0\xaf") == "\\xc0\\xaf");  // an overlong '/'
     CHECK(visible_text("a\tb") == "a\\tb");
-    CHECK(visible_text("a\tb", true) == "a\tb");
+    CHECK(visible_text("a\tb", Keep::tabs) == "a\tb");
+    CHECK(visible_text("a\tb\nc\r\n", Keep::tabs_and_line_breaks) == "a\tb\nc\\x0d\n");
   }
 
   TEST_CASE("visible_char: the bytes and columns of each character's visible form") {
