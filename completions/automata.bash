@@ -78,11 +78,12 @@ _automata() {
             workflows) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             version) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
             completions) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
+            help) _automata_reply_words "-h --help --version --output -j --jobs --home --junit --config --durability -q --quiet -v --verbose --no-color" ;;
         esac
         return 0
     fi
     case "$cmd:$npos" in
-        :*) _automata_reply_words "run resume runs status logs cancel signal validate graph agent workflows version completions" ;;
+        :*) _automata_reply_words "run resume runs status logs cancel signal validate graph agent workflows version completions help" ;;
         run:0) _automata_reply_files ;;
         resume:0) _automata_reply_runs ;;
         status:0) _automata_reply_runs ;;

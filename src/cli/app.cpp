@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/command_help.hpp"
 #include "cli/console.hpp"
 #include "cli/docgen.hpp"
 #include "cli/junit.hpp"
@@ -19,7 +20,9 @@
 #include "commands/commands.hpp"
 #include "commands/completions.hpp"
 #include "commands/config.hpp"
+#include "commands/value_checks.hpp"
 #include "engine/build_info.hpp"
+#include "engine/visible_text.hpp"
 #include "tools/kind_docs.hpp"
 #include "tools/registry.hpp"
 
@@ -117,6 +120,42 @@ void ensure_standard_fds() {
   }
 }
 
+// Whether `message` is about one of the global options ("--jobs must be
+// ..."): their help is `automata help`, not the command's.
+bool names_global_option(const CLI::App& app, std::string_view message) {
+  for (const CLI::Option* option : app.get_options()) {
+    for (const auto& name : option->get_lnames()) {
+      const std::string flag = "--" + name;
+      if (message.rfind(flag, 0) == 0 && message.size() > flag.size() && message[flag.size()] == ' ') {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// CLI11's own codes (105-114) mean a usage error: 2 (cli.md). A word
+// where the command goes that names none is said so, whatever CLI11 made
+// of it ("A subcommand is required", or an unexpected argument).
+int report_parse_error(const CLI::App& app, const CLI::ParseError& error, int argc, const char* const* argv) {
+  if (auto unknown = unknown_command_error(app, argc, argv)) {
+    std::fputs(unknown->c_str(), stderr);
+    return 2;
+  }
+  const auto parsed = app.get_subcommands();
+  std::string text;
+  if (parsed.empty() && error.get_name() == "RequiredError") {
+    text = "automata: error: no command given\nautomata: hint: run `automata help` for the list of commands\n";
+  } else {
+    const bool global = names_global_option(app, error.what());
+    const std::string help = parsed.empty() || global ? "automata help" : "automata help " + parsed.front()->get_name();
+    text = fmt::format("automata: error: {}\nautomata: hint: run `{}` for usage\n", engine::visible_text(error.what()),
+                       help);
+  }
+  std::fputs(text.c_str(), stderr);
+  return 2;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -130,20 +169,21 @@ int run_cli(int argc, char** argv) {
   app.set_version_flag("--version", build_info::k_version);
   auto& g = inv.global;
   auto* output_opt = app.add_option("--output", g.output, "Output: auto, tty, plain or json")
-                         ->check(CLI::IsMember({"auto", "tty", "plain", "json"}));
+                         ->check(commands::one_of("--output", commands::k_output_modes));
   auto* jobs_opt = app.add_option("-j,--jobs", g.jobs, "Steps run at once (default: the number of cores)")
-                       ->check(CLI::PositiveNumber);
+                       ->check(commands::whole_number("--jobs", 1, commands::k_max_jobs));
   auto* home_opt = app.add_option("--home", g.home, "Run store directory (default: .automata/ of the repository)");
   app.add_option("--junit", g.junit, "Write a JUnit XML report of the run's steps to FILE");
   app.add_option("--config", g.config, "Read settings from this config file");
   auto* durability_opt = app.add_option("--durability", g.durability, "Journal durability: grouped or strict")
-                             ->check(CLI::IsMember({"grouped", "strict"}));
+                             ->check(commands::one_of("--durability", commands::k_durabilities));
   app.add_flag("-q,--quiet", g.quiet, "Only failures and the final line");
   app.add_flag("-v,--verbose", g.verbose, "More detail: scheduling and heartbeat lines (plain), step output above the progress (tty)");
   app.add_flag("--no-color", g.no_color, "No colors");
   for (const auto& command : commands::k_commands) {
     command.add(app, inv);
   }
+  add_help_command(app, inv);
   // Completions and the man page walk this app, so they never drift from it.
   commands::set_completion_generator(completion_script);
   // Hidden (no group): scripts/gen-docs.sh writes man/automata.1 with it.
@@ -170,9 +210,7 @@ int run_cli(int argc, char** argv) {
     std::printf("automata %s\n", build_info::k_version);
     return 0;
   } catch (const CLI::ParseError& e) {
-    // CLI11's own codes (105-114) mean a usage error: 2 (cli.md).
-    std::fprintf(stderr, "automata: error: %s\nautomata: hint: run `automata --help` for usage\n", e.what());
-    return 2;
+    return report_parse_error(app, e, argc, argv);
   }
   commands::ExplicitFlags given{output_opt->count() > 0, jobs_opt->count() > 0, durability_opt->count() > 0,
                                 home_opt->count() > 0};

@@ -47,6 +47,7 @@ constexpr ValueHint k_value_hints[] = {
     {"agent", "--workflow", "FILE", ValueKind::file, ""},
     {"workflows", "name", "NAME", ValueKind::none, ""},
     {"completions", "shell", "SHELL", ValueKind::choice, "bash zsh fish"},
+    {"help", "command", "COMMAND", ValueKind::none, ""},
 };
 
 const ValueHint* find_hint(std::string_view command, const OptionDoc& option) {
@@ -682,10 +683,13 @@ constexpr Entry k_environment[] = {
                  "\\fB\\-\\-no\\-color\\fR wins over all three."},
     {"FORCE_COLOR", "When set and not \\fB0\\fR, colors even when the output is not a terminal."},
     {"CLICOLOR_FORCE", "Same as \\fBFORCE_COLOR\\fR."},
-    {"AUTOMATA_HOME", "The run store directory, as \\fB\\-\\-home\\fR."},
+    {"AUTOMATA_HOME", "The run store directory, as \\fB\\-\\-home\\fR; wins over a config file's \\fBhome\\fR."},
     {"AUTOMATA_OUTPUT_MODE", "The output mode, as \\fB\\-\\-output\\fR."},
-    {"AUTOMATA_JOBS", "Steps run at once, as \\fB\\-\\-jobs\\fR."},
-    {"AUTOMATA_DURABILITY", "Journal durability, \\fBgrouped\\fR or \\fBstrict\\fR, as \\fB\\-\\-durability\\fR."},
+    {"AUTOMATA_JOBS", "Steps run at once, 1 to 4096, as \\fB\\-\\-jobs\\fR."},
+    {"AUTOMATA_DURABILITY", "Journal durability, \\fBgrouped\\fR or \\fBstrict\\fR, as \\fB\\-\\-durability\\fR. "
+                            "Each of these four is checked as its flag is: a value the flag would refuse is an "
+                            "error naming the variable (exit 2). A flag wins over its variable, and a variable "
+                            "over the config files."},
     {"XDG_STATE_HOME", "Outside a git repository, and without \\fB\\-\\-home\\fR or \\fBAUTOMATA_HOME\\fR, runs are "
                        "stored in \\fI$XDG_STATE_HOME/automata\\fR (default \\fI~/.local/state/automata\\fR)."},
     {"XDG_CONFIG_HOME", "The user's configuration is \\fI$XDG_CONFIG_HOME/automata/config.yaml\\fR (default "

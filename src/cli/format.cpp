@@ -68,6 +68,18 @@ std::string format_coarse(std::chrono::milliseconds duration) {
   return format_duration(std::max(duration, std::chrono::milliseconds(60'000)));
 }
 
+std::string format_delay(std::chrono::milliseconds duration) {
+  const long long ms = duration.count() < 0 ? 0 : duration.count();
+  if (ms >= 60'000) {
+    return format_duration(duration);
+  }
+  std::string fraction = fmt::format("{:03}", ms % 1000);
+  while (!fraction.empty() && fraction.back() == '0') {
+    fraction.pop_back();
+  }
+  return fraction.empty() ? fmt::format("{}s", ms / 1000) : fmt::format("{}.{}s", ms / 1000, fraction);
+}
+
 std::optional<std::chrono::milliseconds> estimate_remaining(std::size_t done, std::size_t total,
                                                             std::chrono::milliseconds elapsed) {
   if (total == 0 || done == 0) {

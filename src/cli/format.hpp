@@ -17,8 +17,13 @@ namespace automata::cli {
 std::string format_duration(std::chrono::milliseconds duration);
 
 // Whole seconds, rounded up, below a minute ("20s", "1s"); format_duration
-// above. For ETAs and retry delays, where tenths are noise.
+// above. For ETAs, where tenths are noise.
 std::string format_coarse(std::chrono::milliseconds duration);
+
+// A delay as it was chosen, not rounded: "0.2s", "1.25s", "4s", "0s" below a
+// minute (trailing zeros dropped), format_duration above. For retry delays:
+// a 200ms backoff must not read "in 1s".
+std::string format_delay(std::chrono::milliseconds duration);
 
 // Time left if the remaining steps go at the rate done so far; nullopt while
 // nothing is done or the total is unknown (0). Zero once done >= total.

@@ -302,7 +302,7 @@ std::string step_outcome(const StepReport& step) {
 std::string retry_outcome(const StepReport& step, std::int64_t next_attempt, std::int64_t delay_ms) {
   const std::string of = step.max_attempts ? fmt::format("/{}", *step.max_attempts) : std::string();
   return fmt::format("{} retry {}{} in {}", step.display(), next_attempt, of,
-                     format_coarse(std::chrono::milliseconds(delay_ms)));
+                     format_delay(std::chrono::milliseconds(delay_ms)));
 }
 
 Outcome run_outcome(const RunReport& report, std::int64_t elapsed_ms) {

@@ -235,7 +235,7 @@ class TtyRenderer final : public Renderer {
     const std::size_t room = columns > 2 ? columns - 2 : 0;  // after the symbol and a space
     if (live.retry_at) {
       const std::string text = fmt::format("{} {} in {}", name, live.retry_label,
-                                           format_coarse(std::max(milliseconds(0), since(*live.retry_at, now))));
+                                           format_duration(std::max(milliseconds(0), since(*live.retry_at, now))));
       return symbol("↻") + " " + elide_middle(text, room);
     }
     const auto frame = static_cast<std::size_t>(since(now, m_started) / k_spinner_period) % std::size(k_spinner);

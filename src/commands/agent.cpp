@@ -6,6 +6,7 @@
 #include "commands/agent_result.hpp"
 #include "commands/commands.hpp"
 #include "commands/drive.hpp"
+#include "commands/value_checks.hpp"
 #include "engine/inputs.hpp"
 #include "tools/llm/provider_settings.hpp"
 
@@ -199,7 +200,7 @@ void add_agent(CLI::App& app, Invocation& inv) {
       ->allow_extra_args(false);
   sub->add_option("--task-file", options->task_file,
                   "The task as YAML or JSON: title, description, requirements, instructions, validate, ...")
-      ->check(CLI::ExistingFile);
+      ->check(existing_file("--task-file"));
   sub->add_option("--repo", options->repo, "Repository URL to clone (default: this repository, in a fresh worktree)");
   sub->add_option("--base", options->base, "Branch to start from (default: the remote's HEAD, or HEAD)");
   sub->add_option("--branch", options->branch, "Branch to create (default: feat/YYYYMMDD-<slug of the title>)");
@@ -208,13 +209,13 @@ void add_agent(CLI::App& app, Invocation& inv) {
   sub->add_option("--model", options->model, "The model (default: AUTOMATA_MODEL)");
   sub->add_option("--instructions", options->instructions, "Custom instructions for the agent");
   sub->add_option("--max-iterations", options->max_iterations, "Model calls per round before the agent is stopped (default: 10)")
-      ->check(CLI::Range(1, 1'000'000));
+      ->check(whole_number("--max-iterations", 1, 1'000'000));
   sub->add_option("--validate", options->validate,
                   "A validation command (repeatable; default: detected make test, ctest, npm test, pytest, cargo "
                   "test or go test)")
       ->allow_extra_args(false);
   sub->add_option("--fix-rounds", options->fix_rounds, "Rounds to fix a failed validation (default: 2)")
-      ->check(CLI::Range(0, 100));
+      ->check(whole_number("--fix-rounds", 0, 100));
   sub->add_flag("--no-plan", options->no_plan, "Skip the implementation plan");
   auto* sandbox = sub->add_flag("--sandbox", options->sandbox,
                                 "Refuse to run the agent's commands outside the bwrap sandbox (default: sandboxed "

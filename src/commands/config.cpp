@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "commands/value_checks.hpp"
 #include "engine/run_store.hpp"
 #include "engine/suggest.hpp"
 
@@ -57,12 +58,6 @@ Result<void> read_prices(const YAML::Node& node, const std::string& where, std::
   return {};
 }
 
-Result<void> check_output(const std::string& value, const std::string& where) {
-  if (value != "auto" && value != "tty" && value != "plain" && value != "json") {
-    return Error::usage(fmt::format("{}: output must be auto, tty, plain or json, got '{}'", where, value));
-  }
-  return {};
-}
 
 Result<void> read_file(const std::filesystem::path& path, Settings& settings, bool must_exist) {
   std::error_code ec;
@@ -93,14 +88,13 @@ Result<void> read_file(const std::filesystem::path& path, Settings& settings, bo
     try {
       if (key == "output") {
         settings.output = it->second.as<std::string>();
-        TRY(check_output(*settings.output, where));
+        TRY(check_choice(*settings.output, where + ": output", k_output_modes));
       } else if (key == "jobs") {
-        settings.jobs = it->second.as<int>();
+        TRY_ASSIGN(const long jobs, parse_whole_number(it->second.as<std::string>(), where + ": jobs", 1, k_max_jobs));
+        settings.jobs = static_cast<int>(jobs);
       } else if (key == "durability") {
         settings.durability = it->second.as<std::string>();
-        if (*settings.durability != "grouped" && *settings.durability != "strict") {
-          return Error::usage(fmt::format("{}: durability must be grouped or strict", where));
-        }
+        TRY(check_choice(*settings.durability, where + ": durability", k_durabilities));
       } else if (key == "home") {
         settings.home = it->second.as<std::string>();
       } else if (key == "color") {
@@ -127,6 +121,28 @@ std::optional<std::filesystem::path> repository_config() {
   return repository ? std::optional(*repository / ".automata" / "config.yaml") : std::nullopt;
 }
 
+// The environment, checked as the flags it stands for are: a value the flag
+// would refuse is refused, naming the variable.
+Result<void> read_environment(Settings& settings) {
+  if (const char* env = std::getenv("AUTOMATA_OUTPUT_MODE"); env != nullptr && *env != '\0') {
+    TRY(check_choice(env, "AUTOMATA_OUTPUT_MODE", k_output_modes));
+    settings.output = env;
+  }
+  if (const char* env = std::getenv("AUTOMATA_JOBS"); env != nullptr && *env != '\0') {
+    TRY_ASSIGN(const long jobs, parse_whole_number(env, "AUTOMATA_JOBS", 1, k_max_jobs));
+    settings.jobs = static_cast<int>(jobs);
+  }
+  if (const char* env = std::getenv("AUTOMATA_DURABILITY"); env != nullptr && *env != '\0') {
+    TRY(check_choice(env, "AUTOMATA_DURABILITY", k_durabilities));
+    settings.durability = env;
+  }
+  // Above a config file's `home:` (cli.md: the environment beats the files).
+  if (const char* env = std::getenv("AUTOMATA_HOME"); env != nullptr && *env != '\0') {
+    settings.home = env;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> apply_configuration(GlobalOptions& options, const ExplicitFlags& given) {
@@ -146,21 +162,7 @@ Result<void> apply_configuration(GlobalOptions& options, const ExplicitFlags& gi
   if (!options.config.empty()) {
     TRY(read_file(options.config, settings, true));
   }
-  if (const char* env = std::getenv("AUTOMATA_OUTPUT_MODE"); env != nullptr && *env != '\0') {
-    TRY(check_output(env, "AUTOMATA_OUTPUT_MODE"));
-    settings.output = env;
-  }
-  if (const char* env = std::getenv("AUTOMATA_JOBS"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    const long jobs = std::strtol(env, &end, 10);
-    if (end == env || *end != '\0' || jobs < 1) {
-      return Error::usage(fmt::format("AUTOMATA_JOBS must be a positive whole number, got '{}'", env));
-    }
-    settings.jobs = static_cast<int>(jobs);
-  }
-  if (const char* env = std::getenv("AUTOMATA_DURABILITY"); env != nullptr && *env != '\0') {
-    settings.durability = env;
-  }
+  TRY(read_environment(settings));
   if (!given.output && settings.output) {
     options.output = *settings.output;
   }

@@ -7,10 +7,15 @@
 // AUTOMATA_OUTPUT_MODE (not AUTOMATA_OUTPUT: inside a shell step that names
 // the step's outputs file), AUTOMATA_JOBS, AUTOMATA_DURABILITY, AUTOMATA_HOME.
 #include <string>
+#include <vector>
 
 #include "commands/invocation.hpp"
 
 namespace automata::commands {
+
+// The values of --output and --durability (and of their variables and keys).
+inline const std::vector<std::string> k_output_modes = {"auto", "tty", "plain", "json"};
+inline const std::vector<std::string> k_durabilities = {"grouped", "strict"};
 
 struct ExplicitFlags {
   bool output = false;

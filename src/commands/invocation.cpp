@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/visible_text.hpp"
 #include "tools/registry.hpp"
 
 namespace automata::commands {
@@ -65,9 +66,12 @@ const engine::StepKindRegistry& Invocation::kinds() const {
 }
 
 int Invocation::fail(const Error& error) const {
-  std::string text = fmt::format("automata: error: {}\n", error.message);
+  // A message quotes what the user gave (a path, a value): written out, it
+  // cannot act on the terminal.
+  constexpr auto keep = engine::Keep::tabs_and_line_breaks;  // a message may hold a rendered diagnostic
+  std::string text = fmt::format("automata: error: {}\n", engine::visible_text(error.message, keep));
   if (!error.hint.empty()) {
-    text += fmt::format("automata: hint: {}\n", error.hint);
+    text += fmt::format("automata: hint: {}\n", engine::visible_text(error.hint, keep));
   }
   io->err(text);
   return exit_code_for(error.code);

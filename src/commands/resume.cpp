@@ -9,6 +9,7 @@
 #include "commands/commands.hpp"
 #include "commands/drive.hpp"
 #include "commands/run_lookup.hpp"
+#include "commands/value_checks.hpp"
 #include "engine/hash.hpp"
 #include "engine/resume_plan.hpp"
 #include "engine/suggest.hpp"
@@ -175,7 +176,7 @@ void add_resume(CLI::App& app, Invocation& inv) {
   sub->add_flag("--dry-run", options->dry_run, "Show per step: reused, re-run, new, removed; change nothing");
   sub->add_option("--orphans", options->orphans,
                   "A step the killed driver left running: stop it (default), or wait for it to end; then run it again")
-      ->check(CLI::IsMember({"stop", "wait"}));
+      ->check(one_of("--orphans", {"stop", "wait"}));
   sub->callback([&inv, options] { inv.action = [&inv, options] { return resume_command(inv, *options); }; });
 }
 

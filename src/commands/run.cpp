@@ -13,6 +13,7 @@
 #include "commands/commands.hpp"
 #include "commands/drive.hpp"
 #include "commands/run_existing.hpp"
+#include "commands/value_checks.hpp"
 #include "engine/inputs.hpp"
 #include "engine/run_state.hpp"
 
@@ -186,7 +187,7 @@ void add_run(CLI::App& app, Invocation& inv) {
   sub->add_option("--inputs-file", options->inputs_file, "Read inputs from a YAML or JSON file");
   sub->add_option("--run-id", options->run_id, "Choose the run id (an idempotency key)");
   sub->add_option("--if-exists", options->if_exists, "When --run-id exists: fail, resume or skip")
-      ->check(CLI::IsMember({"fail", "resume", "skip"}));
+      ->check(one_of("--if-exists", {"fail", "resume", "skip"}));
   sub->add_flag("--detach", options->detach, "Print the run id and keep running in the background");
   sub->add_flag("--dry-run", options->dry_run,
                 "Forge, push and HTTP steps print the request they would send (credentials masked) and change nothing");

@@ -3,6 +3,7 @@
 
 #include "commands/commands.hpp"
 #include "commands/run_lookup.hpp"
+#include "commands/value_checks.hpp"
 
 namespace automata::commands {
 namespace {
@@ -59,8 +60,8 @@ void add_runs(CLI::App& app, Invocation& inv) {
   auto options = std::make_shared<RunsOptions>();
   CLI::App* sub = app.add_subcommand("runs", "List runs, newest first");
   sub->add_option("--status", options->status, "Only runs with this status")
-      ->check(CLI::IsMember({"running", "paused", "succeeded", "failed", "cancelled", "interrupted"}));
-  sub->add_option("--limit", options->limit, "At most this many runs (0: all)")->check(CLI::NonNegativeNumber);
+      ->check(one_of("--status", {"running", "paused", "succeeded", "failed", "cancelled", "interrupted"}));
+  sub->add_option("--limit", options->limit, "At most this many runs (0: all)")->check(whole_number("--limit", 0, std::numeric_limits<int>::max()));
   sub->callback([&inv, options] { inv.action = [&inv, options] { return runs_command(inv, *options); }; });
 }
 

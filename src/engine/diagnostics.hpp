@@ -4,6 +4,10 @@
 //     <source line>
 //     <spaces>^
 // The loader reports every problem of a file at once into a Diagnostics list.
+// What is printed is bounded and inert: a long line is shown as the part
+// around the column, cut with "…"; a long message loses its middle; control
+// characters and bytes that are not UTF-8 are written out (\x1b), never sent
+// to the terminal as they are (visible_text.hpp).
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,8 +23,16 @@ struct Diagnostic {
   std::string file;
   SourcePos pos;
   std::string message;
-  std::string source_line;  // the line of the file the position is on (may be empty)
+  std::string source_line;  // the line of the file the position is on, or the part of it around the column
+  std::size_t line_from = 0;  // the byte of the line source_line starts at: > 0 when its start was cut
+  bool line_cut = false;      // the line goes on after source_line
 };
+
+// The longest message kept (the middle of a longer one is cut), and the
+// bytes of a source line shown: before the column, and in all.
+inline constexpr std::size_t k_max_message_bytes = 400;
+inline constexpr std::size_t k_excerpt_before = 80;
+inline constexpr std::size_t k_excerpt_bytes = 200;
 
 std::string render_diagnostic(const Diagnostic& diagnostic);
 

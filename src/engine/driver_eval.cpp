@@ -141,9 +141,12 @@ Result<Value> Driver::Impl::render_value(const Value& value, const expr::EvalCon
 }
 
 Result<bool> Driver::Impl::evaluate_condition(const std::optional<TemplateText>& text, const expr::EvalContext& context,
-                                              bool default_value) {
+                                              bool default_value, bool* decided_by_needs) {
   const bool success = context.status.all_succeeded && !context.status.any_failed && !context.status.cancelled;
   if (!text) {
+    if (decided_by_needs != nullptr) {
+      *decided_by_needs = default_value && !success;
+    }
     return default_value && success;
   }
   bool uses_status = false;
@@ -167,6 +170,9 @@ Result<bool> Driver::Impl::evaluate_condition(const std::optional<TemplateText>&
   }
   // As in GitHub Actions: an `if` without a status function is success() && (if).
   if (!uses_status && !success) {
+    if (decided_by_needs != nullptr) {
+      *decided_by_needs = true;
+    }
     return false;
   }
   return expr::is_truthy(value);

@@ -111,8 +111,10 @@ struct Driver::Impl {
   expr::EvalContext eval_context(const Instance* instance, const Value* attempt);
   Result<Value> render(const TemplateText& text, const expr::EvalContext& context);
   Result<Value> render_value(const Value& value, const expr::EvalContext& context);
+  // `decided_by_needs` (when given) is set when the result is false because
+  // the implicit success() was: no condition, or one without a status function.
   Result<bool> evaluate_condition(const std::optional<TemplateText>& text, const expr::EvalContext& context,
-                                  bool default_value);
+                                  bool default_value, bool* decided_by_needs = nullptr);
   expr::StatusFlags needs_status(const StepDef& def) const;
   void update_steps_context(const Instance& instance);
   std::vector<std::string> step_environment(const StepDef& def, const Instance& instance, const expr::EvalContext& ctx,

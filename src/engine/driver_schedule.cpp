@@ -24,6 +24,38 @@ std::string describe_failure(const StepResult& result) {
   return "failed";
 }
 
+// "a skipped, b failed": the needs of `def` that did not succeed (a failure
+// allowed by continue_on_error counts as success).
+std::string unsuccessful_needs(const StepGraph& graph, const StepDef& def) {
+  std::vector<std::string> blocking;
+  for (const auto& need : def.needs) {
+    for (const auto& other : graph.nodes) {
+      if (other.def->id == need && other.status != "succeeded" &&
+          !(other.status == "failed" && other.def->continue_on_error)) {
+        blocking.push_back(fmt::format("{} {}", need, other.status));
+      }
+    }
+  }
+  return fmt::format("{}", fmt::join(blocking, ", "));
+}
+
+// Why a step whose condition was false is skipped, naming what decided it:
+// its needs when the implicit success() was false (no `if`, or an `if`
+// without a status function: the `if` itself was never the cause), else
+// its `if`, with the needs that did not succeed when there are any.
+std::string skip_reason(const StepGraph& graph, const StepDef& def, bool decided_by_needs, bool cancelled) {
+  const std::string needs = unsuccessful_needs(graph, def);
+  if (decided_by_needs) {
+    if (needs.empty()) {
+      return cancelled ? "run cancelled" : "needs not successful";
+    }
+    return fmt::format("needs not successful: {}", needs);
+  }
+  const std::string text = def.if_expr ? def.if_expr->text : std::string("success()");
+  return needs.empty() ? fmt::format("if: {} was false", text)
+                       : fmt::format("if: {} was false (needs: {})", text, needs);
+}
+
 }  // namespace
 
 void Driver::Impl::build_nodes() {
@@ -262,8 +294,10 @@ Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
         // on_failure and finally steps run by default: the run's failure (or
         // cancel) is why they exist. Their `if`, or their needs, can say otherwise.
         const bool cleanup_root = node.def->phase != Phase::main && node.def->needs.empty();
-        auto go = cleanup_root && !node.def->if_expr ? Result<bool>(true)
-                                                      : evaluate_condition(node.def->if_expr, context, true);
+        bool decided_by_needs = false;
+        auto go = cleanup_root && !node.def->if_expr
+                      ? Result<bool>(true)
+                      : evaluate_condition(node.def->if_expr, context, true, &decided_by_needs);
         if (!go.ok()) {
           instance.attempt += 1;
           TRY(emit({{"type", "StepFailed"}, {"step", instance.id}, {"attempt", instance.attempt},
@@ -274,22 +308,8 @@ Result<bool> Driver::Impl::schedule_ready(SteadyTime now) {
           continue;
         }
         if (!go.value()) {
-          std::string reason;
-          if (!node.def->if_expr) {
-            std::vector<std::string> blocking;
-            for (const auto& need : node.def->needs) {
-              for (const auto& other : graph.nodes) {
-                if (other.def->id == need && other.status != "succeeded" &&
-                    !(other.status == "failed" && other.def->continue_on_error)) {
-                  blocking.push_back(fmt::format("{} {}", need, other.status));
-                }
-              }
-            }
-            reason = fmt::format("needs not successful: {}", fmt::join(blocking, ", "));
-          } else {
-            reason = fmt::format("if: {} was false", node.def->if_expr->text);
-          }
-          TRY(emit({{"type", "StepSkipped"}, {"step", instance.id}, {"reason", reason}}));
+          TRY(emit({{"type", "StepSkipped"}, {"step", instance.id},
+                    {"reason", skip_reason(graph, *node.def, decided_by_needs, context.status.cancelled)}}));
           TRY(finish_instance(instance, "skipped"));
           continue;
         }

@@ -21,6 +21,7 @@
 #include "engine/inputs.hpp"
 #include "engine/suggest.hpp"
 #include "engine/workflow_checks.hpp"
+#include "engine/yaml_document.hpp"
 #include "engine/yaml_value.hpp"
 
 namespace automata::engine {
@@ -794,54 +795,6 @@ class Reader {
   const StepKindRegistry& m_kinds;
 };
 
-// yaml-cpp's messages name parser states ("end of map not found"); say what
-// the author most likely did and what to change instead.
-std::string yaml_error_message(const std::string& message) {
-  static const std::vector<std::pair<std::string, std::string>> k_explained = {
-      {YAML::ErrorMsg::TAB_IN_INDENTATION, "a tab is used for indentation; YAML indents with spaces only"},
-      {YAML::ErrorMsg::END_OF_MAP, "this line's indentation does not match the lines above it"},
-      {YAML::ErrorMsg::END_OF_SEQ, "this line's indentation does not match the list above it"},
-      {YAML::ErrorMsg::END_OF_MAP_FLOW, "a '{' map is not closed with '}'"},
-      {YAML::ErrorMsg::END_OF_SEQ_FLOW, "a '[' list is not closed with ']'"},
-      {YAML::ErrorMsg::FLOW_END, "a closing '}' or ']' does not match the bracket it closes"},
-      {YAML::ErrorMsg::MAP_VALUE, "unexpected ':'; quote a value that contains ': ', or check the indentation"},
-      {YAML::ErrorMsg::BLOCK_ENTRY, "unexpected '-' list item; check the indentation"},
-      {YAML::ErrorMsg::EOF_IN_SCALAR, "a quoted string is not closed before the end of the file"},
-  };
-  for (const auto& [original, explained] : k_explained) {
-    if (message == original) {
-      return "YAML syntax error: " + explained;
-    }
-  }
-  if (message.rfind(YAML::ErrorMsg::INVALID_ESCAPE, 0) == 0) {
-    return "YAML syntax error: " + message + "; in double quotes write \\\\ for a backslash, or use single quotes";
-  }
-  return "YAML syntax error: " + (message.empty() ? std::string("invalid YAML") : message);
-}
-
-// yaml-cpp's column for an indentation error does not point at the tab that
-// caused it; a tab in the leading whitespace of the line is the problem.
-SourcePos yaml_error_position(const Diagnostics& diagnostics, SourcePos pos, std::string& message) {
-  const std::size_t start = diagnostics.offset_of({pos.line, 1});
-  const std::string_view source = diagnostics.source();
-  // In a { } map or [ ] list, the braces of an unquoted ${{ }} are YAML's.
-  if (const std::size_t at = diagnostics.offset_of(pos); at > 0 && source.substr(at - 1, 3) == "${{") {
-    message = "YAML syntax error: inside { } or [ ], a value with ${{ }} must be quoted: \"${{ ... }}\"";
-    return diagnostics.position_of(at - 1);
-  }
-  if (source.find_first_not_of(" \t\r\n", diagnostics.offset_of(pos)) == std::string_view::npos) {
-    message += " (reached the end of the file)";
-    return pos;
-  }
-  for (std::size_t i = start; i < source.size() && (source[i] == ' ' || source[i] == '\t'); ++i) {
-    if (source[i] == '\t') {
-      message = "YAML syntax error: a tab is used for indentation; YAML indents with spaces only";
-      return {pos.line, static_cast<int>(i - start) + 1};
-    }
-  }
-  return pos;
-}
-
 }  // namespace
 
 std::optional<Duration> parse_duration(std::string_view text) {
@@ -934,9 +887,12 @@ LoadOutcome load_source(const std::string& file, std::string source, const StepK
   wf->source_hash = sha256_hex(wf->source);
   Diagnostics diagnostics(file, wf->source);
   try {
-    const YAML::Node root = YAML::Load(wf->source);
-    Reader(diagnostics, kinds).read(root, *wf);
-    if (root.IsMap()) {
+    const std::optional<YAML::Node> parsed = parse_workflow_yaml(diagnostics);
+    const YAML::Node root = parsed.value_or(YAML::Node());
+    if (parsed) {
+      Reader(diagnostics, kinds).read(root, *wf);
+    }
+    if (parsed && root.IsMap()) {
       check_workflow(*wf, kinds, diagnostics);
       stack.push_back(stack_key(file));
       check_child_workflows(*wf, library, diagnostics, [&](const WorkflowSource& child) -> std::optional<LoadOutcome> {
@@ -948,9 +904,7 @@ LoadOutcome load_source(const std::string& file, std::string source, const StepK
       stack.pop_back();
     }
   } catch (const YAML::Exception& e) {
-    std::string message = yaml_error_message(e.msg);
-    const SourcePos pos = yaml_error_position(diagnostics, {e.mark.line + 1, e.mark.column + 1}, message);
-    diagnostics.error(pos, message);
+    report_yaml_exception(diagnostics, e);
   }
   LoadOutcome outcome;
   outcome.diagnostics = diagnostics.items();

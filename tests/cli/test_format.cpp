@@ -10,6 +10,7 @@ using automata::cli::display_width;
 using automata::cli::elide_middle;
 using automata::cli::estimate_remaining;
 using automata::cli::format_coarse;
+using automata::cli::format_delay;
 using automata::cli::format_duration;
 using automata::cli::format_time_of_day;
 using automata::cli::next_code_point;
@@ -49,6 +50,22 @@ TEST_SUITE("cli.format") {
     for (const auto& row : rows) {
       CAPTURE(row.ms);
       CHECK(format_coarse(milliseconds(row.ms)) == row.text);
+    }
+  }
+
+  TEST_CASE("format_delay shows a delay as it is, not rounded up to a second") {
+    struct Row {
+      long long ms;
+      const char* text;
+    };
+    const std::vector<Row> rows = {
+        {-1, "0s"},        {0, "0s"},           {30, "0.03s"},    {200, "0.2s"},     {250, "0.25s"},
+        {1'000, "1s"},     {1'187, "1.187s"},   {4'000, "4s"},    {59'999, "59.999s"}, {60'000, "1m00s"},
+        {184'000, "3m04s"},
+    };
+    for (const auto& row : rows) {
+      CAPTURE(row.ms);
+      CHECK(format_delay(milliseconds(row.ms)) == row.text);
     }
   }
 

@@ -162,7 +162,9 @@ TEST_SUITE("cli.junit") {
     step.max_attempts = 3;
     CHECK(retry_outcome(step, 2, 4000) == "build retry 2/3 in 4s");
     step.max_attempts.reset();
-    CHECK(retry_outcome(step, 2, 1500) == "build retry 2 in 2s");
+    CHECK(retry_outcome(step, 2, 1500) == "build retry 2 in 1.5s");
+    CHECK(retry_outcome(step, 3, 200) == "build retry 3 in 0.2s");
+    CHECK(retry_outcome(step, 3, 0) == "build retry 3 in 0s");
 
     struct Row {
       std::vector<Value> records;

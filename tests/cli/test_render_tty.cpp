@@ -153,7 +153,7 @@ TEST_SUITE("cli.render_tty") {
     CHECK(out.find("    line 2\n") == std::string::npos);
     const auto live = live_lines(out);
     REQUIRE(live.size() == 2);
-    CHECK(live[0] == "↻ Test[os=linux] retry 2/3 in 3s");
+    CHECK(live[0] == "↻ Test[os=linux] retry 2/3 in 3.0s");
     CHECK(live[1] == "[....................] 0/2 · 1.0s");
 
     renderer->on_record(record("StepStarted", {{"step", "test[os=linux]"}, {"attempt", 2}}));

@@ -237,6 +237,59 @@ TEST_CASE("graph: dot, mermaid and text") {
   CHECK(p.run({"graph", "build.yaml", "--format", "svg"}).exit_code == 2);
 }
 
+TEST_CASE("graph: nodes are labelled by id (the name after it); --output json prints one object of nodes and edges") {
+  Project p;
+  p.write("named.yaml", R"(version: 1
+name: named
+steps:
+  fetch: { name: fetch the sources, run: echo f }
+  test:
+    name: unit tests
+    needs: [fetch]
+    matrix: { os: [a, b] }
+    run: echo t
+finally:
+  tidy: { run: echo tidy }
+)");
+  const auto text = p.run({"graph", "named.yaml"});
+  CHECK(text.exit_code == 0);
+  CHECK(text.out ==
+        "steps:\n"
+        "  fetch (fetch the sources)\n"
+        "  test (unit tests, matrix)  <- fetch\n"
+        "finally:\n"
+        "  tidy\n");
+  CHECK(p.run({"graph", "named.yaml", "--format", "mermaid"}).out ==
+        "flowchart LR\n"
+        "  fetch[\"fetch (fetch the sources)\"]\n"
+        "  test[\"test (unit tests, matrix)\"]\n"
+        "  fetch --> test\n"
+        "  tidy[\"tidy\"]\n");
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--output", "json", "graph", "named.yaml"},
+                                              {"--output", "json", "graph", "named.yaml", "--format", "dot"}}) {
+    const auto json = p.run(args);
+    CHECK(json.exit_code == 0);
+    CHECK(json.err == "");
+    REQUIRE(lines_of(json.out).size() == 1);
+    const Value graph = Value::parse(json.out);
+    CHECK(graph == Value{{"workflow", "named"},
+                         {"nodes",
+                          {{{"id", "fetch"}, {"name", "fetch the sources"}, {"needs", Value::array()}, {"phase", "steps"},
+                            {"matrix", false}},
+                           {{"id", "test"}, {"name", "unit tests"}, {"needs", {"fetch"}}, {"phase", "steps"},
+                            {"matrix", true}},
+                           {{"id", "tidy"}, {"name", "tidy"}, {"needs", Value::array()}, {"phase", "finally"},
+                            {"matrix", false}}}},
+                         {"edges", {{{"from", "fetch"}, {"to", "test"}}}}});
+    CHECK(schema_problems(graph, "graph") == "");
+  }
+  // The schema can fail: a node without its phase does not conform.
+  CHECK(schema_problems(Value{{"workflow", "w"}, {"nodes", {{{"id", "a"}, {"name", "a"}, {"needs", Value::array()},
+                                                             {"matrix", false}}}},
+                              {"edges", Value::array()}},
+                        "graph") != "");
+}
+
 TEST_CASE("a wait step pauses the run (exit 4); signal --data is recorded for it; resume finishes the run") {
   Project p;
   p.write("approval.yaml", k_approval);

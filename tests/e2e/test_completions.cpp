@@ -166,7 +166,7 @@ TEST_CASE("completions: bash completes commands, options, their values, files an
       });
   CHECK(out ==
         // automata <TAB>
-        "agent\ncancel\ncompletions\ngraph\nlogs\nresume\nrun\nruns\nsignal\nstatus\nvalidate\nversion\nworkflows\n--\n"
+        "agent\ncancel\ncompletions\ngraph\nhelp\nlogs\nresume\nrun\nruns\nsignal\nstatus\nvalidate\nversion\nworkflows\n--\n"
         // --output <TAB>, --output=js<TAB>, --ou<TAB>
         "auto\njson\nplain\ntty\n--\n"
         "json\n--\n"

@@ -270,7 +270,7 @@ steps:
   CHECK(flag.exit_code == 2);
   CHECK(flag.err ==
         "automata: error: The following argument was not expected: --bogus\n"
-        "automata: hint: run `automata --help` for usage\n");
+        "automata: hint: run `automata help run` for usage\n");
   auto nofile = p.run({"run", "nothing-here.yaml"});
   CHECK(nofile.exit_code == 2);
   CHECK(nofile.err == "automata: error: cannot read the workflow file nothing-here.yaml: no such file\n");

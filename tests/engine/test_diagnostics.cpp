@@ -101,4 +101,68 @@ TEST_SUITE("diagnostics") {
     CHECK(diagnostics.source() == source);
     CHECK(diagnostics.file() == "f");
   }
+
+  TEST_CASE("a long line is shown as the part around the column, cut with an ellipsis") {
+    // 5 MB on one line, the problem in its middle: two lines of ~200 bytes, not 10 MB.
+    std::string source = "key: " + std::string(2'500'000, 'a') + "XYZ" + std::string(2'500'000, 'b') + "\nnext: 1\n";
+    Diagnostics diagnostics("f", source);
+    diagnostics.error({1, 2'500'006}, "here");
+    const std::string rendered = diagnostics.render();
+    CHECK(rendered == "f:1:2500006: here\n"
+                      "  …" + std::string(80, 'a') + "XYZ" + std::string(117, 'b') + "…\n"
+                      "   " + std::string(80, ' ') + "^\n");
+    CHECK(diagnostics.items()[0].source_line.size() == k_excerpt_bytes);  // only the shown part is kept
+    // At the start of the line: cut at the end only; at its end: at the start only.
+    Diagnostics at_start("f", source);
+    at_start.error({1, 1}, "m");
+    CHECK(at_start.render() == "f:1:1: m\n  key: " + std::string(195, 'a') + "…\n  ^\n");
+    Diagnostics at_end("f", source);
+    at_end.error({1, 5'000'009}, "m");
+    CHECK(at_end.render() == "f:1:5000009: m\n  …" + std::string(80, 'b') + "\n   " + std::string(80, ' ') + "^\n");
+  }
+
+  TEST_CASE("a long line is cut between UTF-8 sequences, and the caret counts characters") {
+    std::string source;
+    for (int i = 0; i < 400; ++i) {
+      source += "é";  // two bytes, one column
+    }
+    Diagnostics diagnostics("f", source);
+    diagnostics.error({1, 401}, "m");  // byte 400: the 201st character
+    const std::string rendered = diagnostics.render();
+    std::string before;
+    std::string after;
+    for (int i = 0; i < 40; ++i) {
+      before += "é";
+    }
+    for (int i = 0; i < 60; ++i) {
+      after += "é";
+    }
+    CHECK(rendered == "f:1:401: m\n  …" + before + after + "…\n   " + std::string(40, ' ') + "^\n");
+  }
+
+  TEST_CASE("control characters and bytes that are not UTF-8 are written out, the caret under the right column") {
+    const std::string source = std::string("run: \"a\x1b[2Jb\"\n");
+    Diagnostics diagnostics("f", source);
+    diagnostics.error({1, 8}, "control character");
+    CHECK(diagnostics.render() == "f:1:8: control character\n"
+                                  "  run: \"a\\x1b[2Jb\"\n"
+                                  "         ^\n");
+    CHECK(render_diagnostic({"f", {1, 3}, "bad \x07 byte \xff in \xc2\x9b message", std::string("a\x00z\xc3x", 5)}) ==
+          "f:1:3: bad \\x07 byte \\xff in \\u009b message\n"
+          "  a\\x00z\\xc3x\n"
+          "       ^\n");
+    CHECK(render_diagnostic({"f\x1b", {}, "m\r\n", ""}) == "f\\x1b: m\\x0d\\x0a\n");
+  }
+
+  TEST_CASE("a long message loses its middle, keeping its start and its end") {
+    const std::string key(1'000'000, 'k');
+    const std::string source = "a: 1\n";
+    Diagnostics diagnostics("f", source);
+    diagnostics.error({1, 1}, "unknown key '" + key + "'; check the spelling");
+    const std::string& message = diagnostics.items()[0].message;
+    CHECK(message.size() <= k_max_message_bytes + 3);
+    CHECK(message.rfind("unknown key 'kkk", 0) == 0);
+    CHECK(message.find("…") != std::string::npos);
+    CHECK(message.substr(message.size() - 24) == "kkk'; check the spelling");
+  }
 }

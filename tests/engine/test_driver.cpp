@@ -671,6 +671,8 @@ steps:
   downstream: { uses: fake, needs: [plain] }
   disabled: { uses: fake, if: "${{ inputs.enabled }}" }
   bare: { uses: fake, if: "!inputs.enabled" }
+  gated: { uses: fake, needs: [plain], if: "${{ !inputs.enabled }}" }
+  reported: { uses: fake, needs: [disabled], if: "${{ inputs.enabled }}" }
 )");
   CHECK(result.end == RunEnd::failed);
   CHECK(h.fake().call_keys() == std::vector<std::string>{"broken", "on-fail", "always", "bare"});
@@ -678,10 +680,16 @@ steps:
   for (const auto& r : of_type(h.journal(), "StepSkipped")) {
     skipped[r["step"].get<std::string>()] = r["reason"].get<std::string>();
   }
-  CHECK(skipped == std::map<std::string, std::string>{{"plain", "needs not successful: broken failed"},
-                                                      {"on-success", "if: ${{ success() }} was false"},
-                                                      {"downstream", "needs not successful: plain skipped"},
-                                                      {"disabled", "if: ${{ inputs.enabled }} was false"}});
+  // The real cause: a skipped need, not an `if` that never decided (its
+  // implicit success() did); an `if` with a status function is named, and
+  // the needs that did not succeed with it.
+  CHECK(skipped == std::map<std::string, std::string>{
+                       {"plain", "needs not successful: broken failed"},
+                       {"on-success", "if: ${{ success() }} was false (needs: broken failed)"},
+                       {"downstream", "needs not successful: plain skipped"},
+                       {"disabled", "if: ${{ inputs.enabled }} was false"},
+                       {"gated", "needs not successful: plain skipped"},
+                       {"reported", "needs not successful: disabled skipped"}});
 }
 
 TEST_CASE("a static matrix expands with include and exclude, and its outputs are a list") {

@@ -17,6 +17,7 @@
 using namespace automata;
 using namespace automata::engine;
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 
 namespace {
 
@@ -174,6 +175,90 @@ TEST_SUITE("loader") {
       env: [${{ inputs.x }}]
             ^
 )");
+  }
+
+  TEST_CASE("an unclosed quoted string is reported at its quote, not swallowing the lines after it") {
+    // yaml-cpp takes this one to the end of the file, and step b with it.
+    check_diagnostics("steps:\n"
+                      "  a:\n"
+                      "    run: \"echo hi\n"
+                      "  b:\n"
+                      "    run: echo b\n",
+                      "wf.yaml:3:10: YAML syntax error: this quoted string is not closed: it runs on into line 4 "
+                      "('b:'), which is indented no more than its key; add the closing \"\n"
+                      "      run: \"echo hi\n"
+                      "           ^\n");
+    // A quote further down closes it, and yaml-cpp fails two lines later.
+    check_diagnostics("steps:\n"
+                      "  a:\n"
+                      "    run: 'echo hi\n"
+                      "  b:\n"
+                      "    run: 'echo b'\n",
+                      "wf.yaml:3:10: YAML syntax error: this quoted string is not closed: it runs on into line 4 "
+                      "('b:'), which is indented no more than its key; add the closing '\n"
+                      "      run: 'echo hi\n"
+                      "           ^\n");
+    check_diagnostics("steps:\n"
+                      "  a: {run: \"x}\n",
+                      "wf.yaml:2:12: YAML syntax error: this quoted string is not closed before the end of the file; "
+                      "add the closing \"\n"
+                      "    a: {run: \"x}\n"
+                      "             ^\n");
+    check_diagnostics("steps:\n"
+                      "  a: {run: \"x \\\" y}\n",
+                      "wf.yaml:2:12: YAML syntax error: this quoted string is not closed before the end of the file; "
+                      "add the closing \"\n"
+                      "    a: {run: \"x \\\" y}\n"
+                      "             ^\n");
+  }
+
+  TEST_CASE("a quoted string over several lines, indented more than its key, is valid") {
+    const Workflow& wf = load_ok("steps:\n"
+                                 "  a:\n"
+                                 "    run: \"echo one\n"
+                                 "\n"
+                                 "      two\"\n"
+                                 "  b: {run: 'it''s\n"
+                                 "      fine'}\n");
+    REQUIRE(wf.steps.size() == 2);
+    CHECK(wf.steps[0].run->text == "echo one\ntwo");
+    CHECK(wf.steps[1].run->text == "it's fine");
+  }
+
+  TEST_CASE("a file with a second YAML document is refused at its start, not read as its first") {
+    const std::string second = "a workflow file holds one YAML document, and a second one starts here; put each "
+                               "workflow in a file of its own";
+    check_diagnostics("steps:\n"
+                      "  a: {run: x}\n"
+                      "---\n"
+                      "steps:\n"
+                      "  b: {run: y}\n",
+                      "wf.yaml:3:1: " + second + "\n  ---\n  ^\n");
+    check_diagnostics("---\n"
+                      "steps: {a: {run: x}}\n"
+                      "...\n"
+                      "--- # another\n",
+                      "wf.yaml:4:1: " + second + "\n  --- # another\n  ^\n");
+    // One document, started and ended explicitly, is one.
+    CHECK(load_ok("---\nsteps: {a: {run: x}}\n...\n").steps.size() == 1);
+  }
+
+  TEST_CASE("control characters in the file are refused at their line and column, written out") {
+    check_diagnostics("steps:\n"
+                      "  a:\n"
+                      "    run: \"echo \x1b[31m hi\"\n",
+                      "wf.yaml:3:16: a control character (ESC, \\x1b) is not allowed in a workflow file; in a "
+                      "double-quoted string write it as an escape (\"\\x1b\")\n"
+                      "      run: \"echo \\x1b[31m hi\"\n"
+                      "                 ^\n");
+    check_diagnostics("steps:\n  a: {run: x}\0\n  b: {run: \x07}\x7f\n"s,
+                      "wf.yaml:2:14: a control character (NUL, \\x00) is not allowed in a workflow file; in a "
+                      "double-quoted string write it as an escape (\"\\x00\") (2 more after it)\n"
+                      "    a: {run: x}\\x00\n"
+                      "               ^\n");
+    // Tabs, carriage returns and escapes written in double quotes are fine.
+    const Workflow& wf = load_ok("steps:\r\n  a: {run: \"printf '\\e[1m\\tbold'\"}\r\n");
+    CHECK(wf.steps[0].run->text == "printf '\x1b[1m\tbold'");
   }
 
   TEST_CASE("an empty value is reported at its key, not at the next line") {
