@@ -522,7 +522,9 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
   }
   if (instance.is_compensation) {
     if (result.succeeded) {
-      TRY(emit({{"type", "CompensationCompleted"}, {"step", instance.id}, {"duration_ms", instance.duration_ms}}));
+      // Its outputs say what it did (a git.worktree remove may have kept the worktree).
+      TRY(emit({{"type", "CompensationCompleted"}, {"step", instance.id}, {"outputs", result.outputs.is_object() ? result.outputs : Value::object()},
+                {"duration_ms", instance.duration_ms}}));
     } else {
       TRY(emit({{"type", "CompensationFailed"}, {"step", instance.id}, {"error", describe_failure(result)},
                 {"duration_ms", instance.duration_ms}}));
