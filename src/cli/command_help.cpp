@@ -11,7 +11,8 @@ namespace {
 // The commands a person is offered: hidden ones (no group) are for scripts.
 std::vector<std::string> visible_commands(const CLI::App& app) {
   std::vector<std::string> names;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App* candidate) { return !candidate->get_group().empty(); })) {
+  const auto visible = [](const CLI::App* candidate) { return !candidate->get_group().empty(); };
+  for (const CLI::App* sub : app.get_subcommands(visible)) {
     names.push_back(sub->get_name());
   }
   return names;

@@ -305,6 +305,20 @@ std::string retry_outcome(const StepReport& step, std::int64_t next_attempt, std
                      format_delay(std::chrono::milliseconds(delay_ms)));
 }
 
+std::string failure_cause(const RunReport& report) {
+  const std::string& error = report.error();
+  constexpr std::string_view k_prefix = "step '";
+  const std::size_t id_end = error.find("' failed: ");
+  if (error.rfind(k_prefix, 0) != 0 || id_end == std::string::npos) {
+    return error;
+  }
+  const std::string id = error.substr(k_prefix.size(), id_end - k_prefix.size());
+  const StepReport* step = report.find(id);
+  const bool shown = step != nullptr && step->state == StepState::failed &&
+                     step->error == error.substr(id_end + std::string_view("' failed: ").size());
+  return shown ? error.substr(0, id_end + std::string_view("' failed").size()) : error;
+}
+
 Outcome run_outcome(const RunReport& report, std::int64_t elapsed_ms) {
   const std::string duration = format_duration(std::chrono::milliseconds(report.duration_ms().value_or(elapsed_ms)));
   const std::string workflow =
@@ -316,7 +330,8 @@ Outcome run_outcome(const RunReport& report, std::int64_t elapsed_ms) {
     return {"✓", fmt::format("{} succeeded in {} ({} step{})", workflow, duration, count, count == 1 ? "" : "s")};
   }
   if (status == "failed") {
-    const std::string why = report.error().empty() ? std::string() : ": " + first_line(report.error());
+    const std::string cause = failure_cause(report);
+    const std::string why = cause.empty() ? std::string() : ": " + first_line(cause);
     return {"✗", fmt::format("{} failed in {}{}", workflow, duration, why)};
   }
   if (status == "cancelled") {

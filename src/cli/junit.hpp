@@ -92,6 +92,10 @@ std::string_view step_symbol(StepState state);
 // A step's line without its symbol: "build 1.2s", "test exit 2 · 0.4s · why"
 // (first line of the error), "deploy skipped (reason)".
 std::string step_outcome(const StepReport& step);
+// Why a failed run failed, said once: "step 'plan' failed: E" is shortened
+// to "step 'plan' failed" when E is the error of that step's ✗ line, which
+// every renderer shows (in --quiet too).
+std::string failure_cause(const RunReport& report);
 // "test retry 2/3 in 4s" (the maximum from the step's StepRetryScheduled).
 std::string retry_outcome(const StepReport& step, std::int64_t next_attempt, std::int64_t delay_ms);
 

@@ -26,6 +26,15 @@ Value output_of(const engine::RunState& state, std::string_view id, const char* 
   return found == step->outputs.end() ? Value() : *found;
 }
 
+// What the compensation of step `id` said it did, or null.
+Value compensation_output(const engine::RunState& state, std::string_view id, const char* key) {
+  const auto found = state.compensation_outputs.find(std::string(id));
+  if (found == state.compensation_outputs.end() || !found->second.is_object()) {
+    return nullptr;
+  }
+  return found->second.value(key, Value());
+}
+
 std::string text_of(const Value& value) { return value.is_string() ? value.get<std::string>() : std::string(); }
 
 std::string duration_text(std::int64_t ms) {
@@ -63,14 +72,18 @@ Value agent_result(const engine::RunState& state, const Value& tokens) {
   result["success"] = state.status == "succeeded";
   result["run"] = state.run_id;
   result["status"] = state.status;
-  result["branch"] = output_of(state, "branch", "name");
+  // A run that failed before any work was done removed its worktree and
+  // branch again (the worktree step's compensation): they are not named.
+  const bool discarded = compensation_output(state, "worktree", "branch_deleted") == true;
+  result["branch"] = discarded ? Value() : output_of(state, "branch", "name");
   const Value commit = output_of(state, "commit", "changed") == true ? output_of(state, "commit", "commit") : Value();
   result["commit"] = commit;
   result["pushed"] = succeeded(state, "push") && output_of(state, "push", "dry_run") != true;
   result["remote"] = succeeded(state, "push") ? output_of(state, "push", "remote") : Value();
   // Where the work is: the clone, or the worktree unless it was removed after success.
   Value workspace = output_of(state, "clone", "path");
-  if (workspace.is_null() && !succeeded(state, "cleanup")) {
+  if (workspace.is_null() && !succeeded(state, "cleanup") &&
+      compensation_output(state, "worktree", "removed") != true) {
     workspace = output_of(state, "worktree", "path");
   }
   result["workspace"] = workspace;
@@ -172,7 +185,9 @@ std::string format_agent_result(const Value& result) {
     line("workspace", workspace);
   }
   if (const std::string error = text_of(result["error"]); !error.empty()) {
-    line("error", error);
+    // The failed step's own line above gave its error: it is not repeated.
+    const std::size_t failed = error.rfind("step '", 0) == 0 ? error.find("' failed: ") : std::string::npos;
+    line("error", failed == std::string::npos ? error : error.substr(0, failed + 8) + " (its error is above)");
   }
   return text;
 }

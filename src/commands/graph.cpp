@@ -134,7 +134,8 @@ int graph_command(Invocation& inv, const GraphOptions& options) {
 
 void add_graph(CLI::App& app, Invocation& inv) {
   auto options = std::make_shared<GraphOptions>();
-  CLI::App* sub = app.add_subcommand("graph", "Print a workflow's DAG (with --output json: one object of nodes and edges)");
+  CLI::App* sub =
+      app.add_subcommand("graph", "Print a workflow's DAG (with --output json: one object of nodes and edges)");
   sub->add_option("file", options->file, "Workflow file or built-in workflow name")->required();
   sub->add_option("--format", options->format, "dot, mermaid or text (ignored with --output json)")
       ->check(one_of("--format", {"dot", "mermaid", "text"}));

@@ -1,4 +1,6 @@
 // automata runs [--status S] [--limit N]: newest first.
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
@@ -61,7 +63,8 @@ void add_runs(CLI::App& app, Invocation& inv) {
   CLI::App* sub = app.add_subcommand("runs", "List runs, newest first");
   sub->add_option("--status", options->status, "Only runs with this status")
       ->check(one_of("--status", {"running", "paused", "succeeded", "failed", "cancelled", "interrupted"}));
-  sub->add_option("--limit", options->limit, "At most this many runs (0: all)")->check(whole_number("--limit", 0, std::numeric_limits<int>::max()));
+  sub->add_option("--limit", options->limit, "At most this many runs (0: all)")
+      ->check(whole_number("--limit", 0, std::numeric_limits<int>::max()));
   sub->callback([&inv, options] { inv.action = [&inv, options] { return runs_command(inv, *options); }; });
 }
 

@@ -46,10 +46,13 @@ std::string unsuccessful_needs(const StepGraph& graph, const StepDef& def) {
 std::string skip_reason(const StepGraph& graph, const StepDef& def, bool decided_by_needs, bool cancelled) {
   const std::string needs = unsuccessful_needs(graph, def);
   if (decided_by_needs) {
-    if (needs.empty()) {
-      return cancelled ? "run cancelled" : "needs not successful";
+    if (!needs.empty()) {
+      return fmt::format("needs not successful: {}", needs);
     }
-    return fmt::format("needs not successful: {}", needs);
+    // No needs: success() describes the run (an on_failure or finally step).
+    return cancelled ? "run cancelled"
+                     : "the run failed (an if without success(), failure(), always() or cancelled() means "
+                       "success() && (if))";
   }
   const std::string text = def.if_expr ? def.if_expr->text : std::string("success()");
   return needs.empty() ? fmt::format("if: {} was false", text)
@@ -525,7 +528,10 @@ Result<void> Driver::Impl::handle_completion(Completion completion) {
   }
   if (instance.is_compensation) {
     if (result.succeeded) {
-      TRY(emit({{"type", "CompensationCompleted"}, {"step", instance.id}, {"duration_ms", instance.duration_ms}}));
+      // Its outputs say what it did (a git.worktree remove may have kept the worktree).
+      const Value outputs = result.outputs.is_object() ? result.outputs : Value::object();
+      TRY(emit({{"type", "CompensationCompleted"}, {"step", instance.id}, {"outputs", outputs},
+                {"duration_ms", instance.duration_ms}}));
     } else {
       TRY(emit({{"type", "CompensationFailed"}, {"step", instance.id}, {"error", describe_failure(result)},
                 {"duration_ms", instance.duration_ms}}));

@@ -227,6 +227,7 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
     } else {
       compensation_failed.erase(id);
       compensation_errors.erase(id);
+      compensation_outputs[id] = record.value("outputs", Value::object());
     }
   } else if (type == "RunStarted") {
     run_id = str(record, "run");
@@ -260,6 +261,7 @@ void RunState::apply_record(const Value& record, bool take_outputs) {
         compensated.erase(step_id);
         compensation_failed.erase(step_id);
         compensation_errors.erase(step_id);
+        compensation_outputs.erase(step_id);
       }
     }
     pause_requested = false;

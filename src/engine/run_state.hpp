@@ -79,6 +79,7 @@ struct RunState {
   std::set<std::string> compensated;          // CompensationCompleted or Failed
   std::set<std::string> compensation_failed;  // CompensationFailed
   std::map<std::string, std::string> compensation_errors;  // step -> CompensationFailed error
+  std::map<std::string, Value> compensation_outputs;       // step -> CompensationCompleted outputs
   bool pause_requested = false;
   std::string paused_reason;
   // RunPaused `waiting_for`: the signals its wait steps wait for, less those

@@ -178,6 +178,14 @@ TEST_SUITE("cli.junit") {
         {{started, record("RunCompleted", {{"duration_ms", 3400}})}, "✓", "ci succeeded in 3.4s (0 steps)"},
         {{started, record("RunFailed", {{"duration_ms", 3400}, {"error", "step a failed\ndetails"}})}, "✗", "ci failed in 3.4s: step a failed"},
         {{started, record("RunFailed", {{"duration_ms", 3400}})}, "✗", "ci failed in 3.4s"},
+        // The failed step's line gave its error: the run's line does not repeat it ...
+        {{started, record("StepFailed", {{"step", "plan"}, {"error", "cannot reach it"}}),
+          record("RunFailed", {{"duration_ms", 3400}, {"error", "step 'plan' failed: cannot reach it"}})},
+         "✗", "ci failed in 3.4s: step 'plan' failed"},
+        // ... but says an error that no step's line gave.
+        {{started, record("StepFailed", {{"step", "plan"}, {"error", "other"}}),
+          record("RunFailed", {{"duration_ms", 3400}, {"error", "step 'plan' failed: cannot reach it"}})},
+         "✗", "ci failed in 3.4s: step 'plan' failed: cannot reach it"},
         {{started, record("RunCancelled", {{"duration_ms", 3400}})}, "⊘", "ci cancelled after 3.4s"},
         {{started, record("RunPaused", {{"duration_ms", 3400}})}, "⏸", "ci paused after 3.4s · resume with: automata resume r1"},
         {{started, record("RunPaused", {{"duration_ms", 3400},

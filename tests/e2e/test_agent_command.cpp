@@ -217,6 +217,70 @@ TEST_SUITE("e2e agent") {
     const std::string workspace = agent["workspace"].get<std::string>();
     CHECK(std::filesystem::exists(std::filesystem::path(workspace) / "greeting.txt"));
     CHECK(fixture::git(project.dir() / "remote.git", "for-each-ref --format='%(refname)'") == "refs/heads/main");
+    CHECK(fixture::git(project.dir() / "work", "branch --format='%(refname:short)'") ==
+          agent["branch"].get<std::string>() + "\nmain");  // kept by the worktree's compensation
+  }
+
+  TEST_CASE("automata agent: the model unreachable leaves no branch and no worktree, said once, at once; resume works") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    setup.server.refuse_connections();
+    const auto work = project.dir() / "work";
+    project.how().cwd = work;
+    const std::string before = fixture::git(work, "status --porcelain --branch");
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = project.run({"--output", "plain", "agent", "--title", "Add a greeting"});
+    INFO(result.out);
+    INFO(result.err);
+    CHECK(std::chrono::steady_clock::now() - started < 10s);
+    CHECK(result.exit_code == 1);
+    // The URL posted to and the protocol spoken, once; never "openai" for a server of one's own.
+    const std::string url = setup.server.base_url();
+    const std::string error = "cannot reach the model server at " + url + " (OpenAI-compatible): connection refused "
+                              "(POST " + url + "/chat/completions)";
+    CHECK(count_of(result.out + result.err, error) == 1);
+    CHECK(count_of(result.out + result.err, "openai") == 0);
+    CHECK(count_of(result.out + result.err, "attempt") == 0);
+    CHECK(result.out.find("✗ agent failed in ") != std::string::npos);
+    CHECK(result.out.find("error       step 'plan' failed (its error is above)\n") != std::string::npos);
+    // The user's checkout is as it was: no branch, no worktree, nothing changed.
+    CHECK(fixture::git(work, "branch --format='%(refname:short)'") == "main");
+    CHECK(fixture::git(work, "worktree list --porcelain").find("worktree " + work.string() + "\n") == 0);
+    CHECK(count_of(fixture::git(work, "worktree list --porcelain"), "worktree ") == 1);
+    CHECK(fixture::git(work, "status --porcelain --branch") == before);
+
+    // With the server up, the run resumes: the worktree and its branch are made again.
+    LlmStubServer live{LlmProtocol::openai};
+    use_model(project, live);
+    live.enqueue(plan_reply());
+    live.enqueue(write_greeting("c1", "hello\n"));
+    live.enqueue(finish("c2", "greeting.txt says hello"));
+    const auto resumed = project.run({"--output", "json", "resume", "last"});
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    const Value agent = Value::parse(resumed.out);
+    CHECK(agent["pushed"] == true);
+    CHECK(fixture::git(project.dir() / "remote.git", "for-each-ref --format='%(refname)'") ==
+          "refs/heads/" + agent["branch"].get<std::string>() + "\nrefs/heads/main");
+  }
+
+  TEST_CASE("automata agent: a model that refuses the first request leaves the repository as it was") {
+    AgentSetup setup;
+    Project& project = setup.project;
+    setup.server.enqueue(ScriptedReply::fail(401, "invalid api key"));
+    const auto work = project.dir() / "work";
+    project.how().cwd = work;
+    const auto result = project.run({"--output", "json", "agent", "--title", "Add a greeting"});
+    INFO(result.err);
+    CHECK(result.exit_code == 1);
+    const Value agent = Value::parse(result.out);
+    CHECK(schema_problems(agent, "agent-result") == "");
+    CHECK(agent["branch"].is_null());
+    CHECK(agent["workspace"].is_null());
+    CHECK(agent["error"].get<std::string>().find("answered 401 (invalid api key)") != std::string::npos);
+    CHECK(fixture::git(work, "branch --format='%(refname:short)'") == "main");
+    CHECK(count_of(fixture::git(work, "worktree list --porcelain"), "worktree ") == 1);
+    CHECK(setup.server.requests().size() == 1);
   }
 
   TEST_CASE("automata agent: a missing title, no model, or no repository is a usage error and nothing runs") {

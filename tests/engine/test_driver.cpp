@@ -673,6 +673,8 @@ steps:
   bare: { uses: fake, if: "!inputs.enabled" }
   gated: { uses: fake, needs: [plain], if: "${{ !inputs.enabled }}" }
   reported: { uses: fake, needs: [disabled], if: "${{ inputs.enabled }}" }
+finally:
+  notify: { uses: fake, if: "${{ !inputs.enabled }}" }
 )");
   CHECK(result.end == RunEnd::failed);
   CHECK(h.fake().call_keys() == std::vector<std::string>{"broken", "on-fail", "always", "bare"});
@@ -689,7 +691,9 @@ steps:
                        {"downstream", "needs not successful: plain skipped"},
                        {"disabled", "if: ${{ inputs.enabled }} was false"},
                        {"gated", "needs not successful: plain skipped"},
-                       {"reported", "needs not successful: disabled skipped"}});
+                       {"reported", "needs not successful: disabled skipped"},
+                       {"notify", "the run failed (an if without success(), failure(), always() or cancelled() "
+                                  "means success() && (if))"}});
 }
 
 TEST_CASE("a static matrix expands with include and exclude, and its outputs are a list") {

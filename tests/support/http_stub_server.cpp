@@ -128,10 +128,19 @@ HttpStubServer::HttpStubServer() {
   m_acceptor = std::thread([this] { accept_loop(); });
 }
 
-HttpStubServer::~HttpStubServer() {
+void HttpStubServer::stop_listening() {
+  if (!m_acceptor.joinable()) {
+    return;
+  }
   const char byte = 'x';
   (void)!::write(m_stop_pipe[1], &byte, 1);
   m_acceptor.join();
+  ::close(m_listen_fd);
+  m_listen_fd = -1;
+}
+
+HttpStubServer::~HttpStubServer() {
+  stop_listening();
   {
     std::lock_guard lock(m_mutex);
     for (int fd : m_connection_fds) {
@@ -144,7 +153,6 @@ HttpStubServer::~HttpStubServer() {
   for (int fd : m_connection_fds) {
     ::close(fd);
   }
-  ::close(m_listen_fd);
   ::close(m_stop_pipe[0]);
   ::close(m_stop_pipe[1]);
 }

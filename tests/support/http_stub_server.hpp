@@ -62,6 +62,10 @@ class HttpStubServer {
 
   std::vector<StubRequest> requests() const;
 
+  // Stops accepting connections and closes the listening socket: its url()
+  // then refuses connections, as a server that is not running does.
+  void stop_listening();
+
  private:
   void accept_loop();
   void serve(int fd);

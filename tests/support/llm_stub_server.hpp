@@ -71,6 +71,9 @@ class LlmStubServer {
   Value body(std::size_t index) const;
   // Lets held replies go (a test that killed the client lets them go to nobody).
   void release_held();
+  // From now on its base_url refuses connections: a model server that is
+  // not running (the port stays this server's, so nothing else answers there).
+  void refuse_connections() { m_http.stop_listening(); }
 
   // The rendered answers, public for tests of the rendering itself.
   static StubResponse render(LlmProtocol protocol, const ScriptedReply& reply, bool streamed);

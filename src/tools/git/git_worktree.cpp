@@ -1,5 +1,7 @@
 // git.worktree: an isolated working tree per parallel step (action: add),
-// removed by its compensation (action: remove). The default path is
+// removed by its compensation (action: remove; with keep_if_changed only
+// when it holds no work, so that a failed run keeps what was done and drops
+// what was not). The default path is
 // <run directory>/worktrees/<slug of the step id>; the worktree's name in
 // .git/worktrees is the slug of the path's last part.
 #include <fmt/format.h>
@@ -31,7 +33,11 @@ class GitWorktreeKind final : public engine::StepKind {
         {"branch", ParamType::string, false, "branch checked out there, created at base if new (default: wt/<name>)",
          "", {}},
         {"base", ParamType::string, false, "commit a new branch starts at", "HEAD", {}},
-        {"delete_branch", ParamType::boolean, false, "remove: also delete the worktree's branch", false, {}}};
+        {"delete_branch", ParamType::boolean, false, "remove: also delete the worktree's branch", false, {}},
+        {"keep_if_changed", ParamType::boolean, false,
+         "remove: keep a worktree that holds work (changed or untracked files, or its branch moved past base), and "
+         "its branch",
+         false, {}}};
     return k_params;
   }
 
@@ -53,6 +59,16 @@ class GitWorktreeKind final : public engine::StepKind {
       branch = "wt/" + worktree_name;
     }
     if (params.value("action", std::string("add")) == "remove") {
+      if (params.value("keep_if_changed", false)) {
+        auto work = work_in(repo.value().get(), worktree_name, branch, params.value("base", std::string("HEAD")));
+        if (!work.ok()) {
+          return StepResult::failure(work.error().message, false);
+        }
+        if (!work.value().empty()) {
+          return StepResult::success({{"path", path.string()}, {"removed", false}, {"branch_deleted", false},
+                                      {"kept", work.value()}});
+        }
+      }
       return remove(repo.value().get(), worktree_name, path, params.value("delete_branch", false) ? branch : "");
     }
     return add(repo.value().get(), worktree_name, path, branch, params.value("base", std::string("HEAD")));
@@ -134,6 +150,45 @@ class GitWorktreeKind final : public engine::StepKind {
                                 {"created", false}});
   }
 
+  // Why the worktree `name` and its branch hold work worth keeping ("" when
+  // they do not): files that differ from its HEAD (changed, added or
+  // untracked; ignored ones do not count), or a branch no longer at `base`,
+  // the commit it started at. A worktree that is gone holds nothing.
+  static Result<std::string> work_in(git_repository* repo, const std::string& name, const std::string& branch,
+                                     const std::string& base) {
+    git_reference* found_branch = nullptr;
+    if (git_branch_lookup(&found_branch, repo, branch.c_str(), GIT_BRANCH_LOCAL) == 0) {
+      Reference owned(found_branch);
+      TRY_ASSIGN(const Commit start, resolve_commit(repo, base, k_kind));
+      if (git_oid_cmp(git_reference_target(found_branch), git_commit_id(start.get())) != 0) {
+        return fmt::format("branch {} has commits since {}", branch, base.substr(0, 12));
+      }
+    }
+    git_worktree* found = nullptr;
+    if (git_worktree_lookup(&found, repo, name.c_str()) != 0) {
+      return std::string();
+    }
+    Worktree worktree(found);
+    git_repository* opened = nullptr;
+    if (git_worktree_validate(found) != 0 || git_repository_open_from_worktree(&opened, found) != 0) {
+      return std::string();
+    }
+    Repository worktree_repo(opened);
+    git_status_options options = GIT_STATUS_OPTIONS_INIT;
+    options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED;
+    git_status_list* list = nullptr;
+    if (git_status_list_new(&list, opened, &options) != 0) {
+      return Error::failed(fmt::format("git.worktree: cannot read the status of {}: {}", name, last_error()));
+    }
+    const std::size_t changed = git_status_list_entrycount(list);
+    git_status_list_free(list);
+    if (changed > 0) {
+      return fmt::format("{} file{} changed or untracked in {}", changed, changed == 1 ? "" : "s",
+                         git_worktree_path(found));
+    }
+    return std::string();
+  }
+
   static StepResult remove(git_repository* repo, const std::string& name, const std::filesystem::path& path,
                            const std::string& branch_to_delete) {
     git_worktree* found = nullptr;
@@ -158,7 +213,8 @@ class GitWorktreeKind final : public engine::StepKind {
       }
       branch_deleted = true;
     }
-    return StepResult::success({{"path", path.string()}, {"removed", removed}, {"branch_deleted", branch_deleted}});
+    return StepResult::success(
+        {{"path", path.string()}, {"removed", removed}, {"branch_deleted", branch_deleted}, {"kept", nullptr}});
   }
 };
 

@@ -92,6 +92,25 @@ std::string describe_wait(Duration wait) {
   return fmt::format("{}ms", wait.count());
 }
 
+// Whether the request never reached the server. A timeout counts only when
+// no connection was made: a slow reply is something else.
+ConnectFailure::Kind classify_connect_failure(const CurlLibrary* lib, CURL* curl, CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return ConnectFailure::Kind::unresolved;
+    case CURLE_COULDNT_CONNECT:
+      return ConnectFailure::Kind::refused;
+    case CURLE_OPERATION_TIMEDOUT: {
+      double connected_after = 0;
+      lib->easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connected_after);
+      return connected_after <= 0 ? ConnectFailure::Kind::timed_out : ConnectFailure::Kind::none;
+    }
+    default:
+      return ConnectFailure::Kind::none;
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
@@ -148,7 +167,18 @@ Duration backoff_delay(const RetryOptions& options, int failed_attempt, double u
   return Duration(static_cast<Duration::rep>(std::max(0.0, moved)));
 }
 
-Result<HttpResponse> perform_once(const HttpRequest& request, const engine::CancelToken& cancel) {
+std::string ConnectFailure::what() const {
+  switch (kind) {
+    case Kind::refused: return "connection refused";
+    case Kind::unresolved: return "the host name does not resolve";
+    case Kind::timed_out: return "no answer while connecting";
+    case Kind::none: break;
+  }
+  return {};
+}
+
+Result<HttpResponse> perform_once(const HttpRequest& request, const engine::CancelToken& cancel,
+                                  ConnectFailure* connect_failure) {
   TRY_ASSIGN(const CurlLibrary* lib, curl_library());
   std::unique_ptr<CURL, CurlDeleter> handle(lib->easy_init());
   if (!handle) {
@@ -182,7 +212,8 @@ Result<HttpResponse> perform_once(const HttpRequest& request, const engine::Canc
   }
   lib->easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
   lib->easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  lib->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<Duration::rep>(request.timeout.count(), 30000)));
+  lib->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min(request.timeout.count(), request.connect_timeout.count())));
   lib->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   lib->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!request.ca_file.empty()) {
@@ -211,6 +242,9 @@ Result<HttpResponse> perform_once(const HttpRequest& request, const engine::Canc
   }
   if (code != CURLE_OK) {
     const std::string detail = error_buffer[0] != '\0' ? std::string(error_buffer) : lib->easy_strerror(code);
+    if (connect_failure != nullptr) {
+      connect_failure->kind = classify_connect_failure(lib, curl, code);
+    }
     std::string hint;
     if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CONNECT_ERROR) {
       hint = "check the server's certificate, or pass its CA bundle as ca_file";

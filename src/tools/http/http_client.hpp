@@ -25,6 +25,8 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   engine::Duration timeout{std::chrono::seconds(30)};
+  // At most this long to connect (and never more than `timeout`).
+  engine::Duration connect_timeout{std::chrono::seconds(30)};
   std::string ca_file;  // extra CA bundle for self-hosted servers; verification stays on
   bool follow_redirects = false;  // up to 5; curl keeps credentials to the first host only
   // Streamed responses (server-sent events): when set, the body of a 2xx
@@ -40,6 +42,15 @@ struct HttpResponse {
 
   // The last value of a header (name in any case), or nullopt.
   std::optional<std::string> header(std::string_view name) const;
+};
+
+// A request that never reached the server: nobody listens at the port, the
+// host name does not resolve, or nothing answered within connect_timeout.
+// Another attempt a second later rarely finds it different.
+struct ConnectFailure {
+  enum class Kind { none, refused, unresolved, timed_out };
+  Kind kind = Kind::none;
+  std::string what() const;  // "connection refused", "the host name does not resolve", ...
 };
 
 struct RetryOptions {
@@ -72,8 +83,10 @@ engine::Duration backoff_delay(const RetryOptions& options, int failed_attempt, 
 
 // One attempt, no retries. A response with any status is a success here;
 // an Error means no response (connection, TLS, timeout) or cancellation
-// (Errc::cancelled).
-Result<HttpResponse> perform_once(const HttpRequest& request, const engine::CancelToken& cancel);
+// (Errc::cancelled). `connect_failure`, when given, says whether the request
+// never reached the server, and why.
+Result<HttpResponse> perform_once(const HttpRequest& request, const engine::CancelToken& cancel,
+                                  ConnectFailure* connect_failure = nullptr);
 
 class HttpClient {
  public:

@@ -109,6 +109,13 @@ std::string describe_provider(const ChatSettings& settings) {
   if (known != nullptr && trim_slashes(settings.base_url) == known->default_url) {
     return settings.provider;
   }
+  // openai and anthropic at another URL are how a server of one's own is
+  // spoken to (AUTOMATA_LLM_BASE_URL): it is not OpenAI; say where it is and
+  // which protocol it is spoken to in.
+  if (settings.provider == "openai" || settings.provider == "anthropic") {
+    return fmt::format("the model server at {} ({})", settings.base_url,
+                       settings.provider == "anthropic" ? "Anthropic-compatible" : "OpenAI-compatible");
+  }
   return fmt::format("{} at {}", settings.provider, settings.base_url);
 }
 

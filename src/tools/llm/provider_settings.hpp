@@ -32,8 +32,11 @@ std::string key_variable(const std::string& provider);
 // LLM step reads from its environment.
 const std::vector<std::string>& key_variables();
 
-// The provider's name, or "<provider> at <base_url>" when the URL is not the
-// provider's usual one: the subject of every error about a reply.
+// The provider's name; when the URL is not the provider's usual one,
+// "the model server at <base_url> (OpenAI-compatible)" (or
+// Anthropic-compatible) for openai and anthropic, the protocols a server of
+// one's own speaks, else "<provider> at <base_url>": the subject of every
+// error about a reply.
 std::string describe_provider(const ChatSettings& settings);
 
 // `request` with the settings' model when it names none.

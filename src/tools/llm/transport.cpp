@@ -98,6 +98,23 @@ const engine::CancelToken& never_cancelled() {
   return k_token;
 }
 
+// The request never reached the server: one error, at once, naming the URL
+// posted to (and so the protocol: /chat/completions or /messages).
+Error unreachable(const ChatSettings& settings, const ClientOptions& options, const std::string& url,
+                  const http::ConnectFailure& failure) {
+  std::string what = failure.what();
+  std::string hint = fmt::format("check that the server runs and listens at {}", settings.base_url);
+  if (failure.kind == http::ConnectFailure::Kind::unresolved) {
+    hint = fmt::format("check the host name in {}", settings.base_url);
+  } else if (failure.kind == http::ConnectFailure::Kind::timed_out) {
+    what += fmt::format(" for {}", describe_wait(std::min(options.connect_timeout, options.timeout)));
+    hint = "check the URL, and that the network reaches the server";
+  }
+  return Error::infra(
+      redact(fmt::format("cannot reach {}: {} (POST {})", describe_provider(settings), what, url), settings.api_key),
+      hint);
+}
+
 }  // namespace
 
 ClientOptions client_options(const Value& params) {
@@ -167,6 +184,7 @@ Result<http::HttpResponse> post_json(const Exchange& exchange, http::HttpRequest
   const std::string who = describe_provider(settings);
   request.method = "POST";
   request.timeout = exchange.options.timeout;
+  request.connect_timeout = exchange.options.connect_timeout;
   request.ca_file = exchange.options.ca_file;
   request.headers.emplace_back("Content-Type", "application/json");
 
@@ -175,9 +193,13 @@ Result<http::HttpResponse> post_json(const Exchange& exchange, http::HttpRequest
     if (exchange.start_attempt) {
       exchange.start_attempt();
     }
-    auto outcome = http::perform_once(request, cancel);
+    http::ConnectFailure connect_failure;
+    auto outcome = http::perform_once(request, cancel, &connect_failure);
     if (!outcome.ok() && outcome.error().code == Errc::cancelled) {
       return Error{Errc::cancelled, fmt::format("the request to {} was cancelled", who), {}};
+    }
+    if (!outcome.ok() && connect_failure.kind != http::ConnectFailure::Kind::none) {
+      return unreachable(settings, exchange.options, request.url, connect_failure);
     }
     std::string why;        // for the retry note
     std::string failure;    // the error if no attempt is left

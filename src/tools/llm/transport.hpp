@@ -3,7 +3,9 @@
 // providers' own SDKs (408, 409, 429, 5xx and Anthropic's 529 retried with
 // backoff and jitter, Retry-After honoured; 400, 401, 403, 404 and quota
 // exhaustion fail at once), and errors worded from the provider's own
-// message with the key taken out.
+// message with the key taken out. Unlike the SDKs, a server that cannot be
+// reached at all fails at once, naming the URL posted to: retrying a
+// connection refused for minutes only delays the one message that matters.
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -23,6 +25,10 @@ using Waiter = std::function<bool(engine::Duration duration, const engine::Cance
 struct ClientOptions {
   http::RetryOptions retry;                                   // max_attempts 4: three retries
   engine::Duration timeout{std::chrono::minutes(10)};         // one attempt, a long reply included
+  // A server that is not there is known in seconds: connecting takes no
+  // longer than this, and a request that never reached the server (refused,
+  // a name that does not resolve, no answer to connecting) is not retried.
+  engine::Duration connect_timeout{std::chrono::seconds(10)};
   std::string ca_file;                                        // extra CA bundle for a self-hosted server
   Waiter wait;                                                // empty: sleep, cut short by the cancel token
 };

@@ -107,14 +107,52 @@ TEST_CASE("git.worktree: add under the run directory, then remove (the compensat
   context.set_params({{"repo", "work"}, {"action", "remove"}, {"delete_branch", true}});
   auto removed = tools::make_git_worktree_kind()->execute(context);
   REQUIRE_MESSAGE(removed.succeeded, removed.error);
-  CHECK(removed.outputs == Value{{"path", path.string()}, {"removed", true}, {"branch_deleted", true}});
+  CHECK(removed.outputs == Value{{"path", path.string()}, {"removed", true}, {"branch_deleted", true}, {"kept", nullptr}});
   CHECK_FALSE(std::filesystem::exists(path));
   CHECK(git(repo, "worktree list --porcelain").find(path.string()) == std::string::npos);
   CHECK(git(repo, "branch --format='%(refname:short)'") == "main");
 
   auto again = tools::make_git_worktree_kind()->execute(context);
   REQUIRE_MESSAGE(again.succeeded, again.error);
-  CHECK(again.outputs == Value{{"path", path.string()}, {"removed", false}, {"branch_deleted", false}});
+  CHECK(again.outputs == Value{{"path", path.string()}, {"removed", false}, {"branch_deleted", false}, {"kept", nullptr}});
+}
+
+TEST_CASE("git.worktree: remove with keep_if_changed keeps a worktree that holds work, and drops one that does not") {
+  ScratchDir scratch;
+  const auto repo = make_clone(scratch, make_origin(scratch), "work");
+  const std::string head = git(repo, "rev-parse HEAD");
+  const auto path = scratch / "worktrees" / "step";
+  const Value remove = {{"repo", "work"}, {"action", "remove"}, {"delete_branch", true}, {"keep_if_changed", true},
+                        {"base", head}};
+  const auto add_then_remove = [&](const std::function<void()>& work) {
+    TestStepContext context(scratch, {{"repo", "work"}});
+    auto added = tools::make_git_worktree_kind()->execute(context);
+    REQUIRE_MESSAGE(added.succeeded, added.error);
+    work();
+    context.set_params(remove);
+    auto removed = tools::make_git_worktree_kind()->execute(context);
+    REQUIRE_MESSAGE(removed.succeeded, removed.error);
+    return removed.outputs;
+  };
+  // Untouched: removed, with its branch.
+  CHECK(add_then_remove([] {}) ==
+        Value{{"path", path.string()}, {"removed", true}, {"branch_deleted", true}, {"kept", nullptr}});
+  CHECK_FALSE(std::filesystem::exists(path));
+  CHECK(git(repo, "branch --format='%(refname:short)'") == "main");
+  // A file written (untracked): kept.
+  auto kept = add_then_remove([&] { scratch.write("worktrees/step/new.txt", "x\n"); });
+  CHECK(kept["removed"] == false);
+  CHECK(kept["branch_deleted"] == false);
+  CHECK(kept["kept"] == "1 file changed or untracked in " + path.string());
+  CHECK(std::filesystem::exists(path / "new.txt"));
+  // Committed: the branch moved past base, kept even with a clean tree.
+  git(path, "add new.txt");
+  git(path, "-c user.name=t -c user.email=t@e commit -q -m new");
+  TestStepContext context(scratch, remove);
+  auto committed = tools::make_git_worktree_kind()->execute(context);
+  REQUIRE_MESSAGE(committed.succeeded, committed.error);
+  CHECK(committed.outputs["kept"] == "branch wt/step has commits since " + head.substr(0, 12));
+  CHECK(git(repo, "branch --format='%(refname:short)'") == "main\nwt/step");
 }
 
 TEST_CASE("git.worktree: a given path and an existing branch; another branch at a taken path is refused") {

@@ -158,7 +158,7 @@ TEST_CASE("529 overloaded is retried with backoff, honouring retry-after") {
   CHECK(got->message.content == "done");
   CHECK(waits.waits == std::vector<engine::Duration>{100ms, 2s});
   REQUIRE(seen.retries.size() == 2);
-  CHECK(seen.retries[0].rfind("529 from anthropic at ", 0) == 0);
+  CHECK(seen.retries[0].rfind("529 from the model server at " + server.base_url() + " (Anthropic-compatible): ", 0) == 0);
 }
 
 TEST_CASE("401 fails at once with Anthropic's message and the variable to check") {
@@ -171,7 +171,8 @@ TEST_CASE("401 fails at once with Anthropic's message and the variable to check"
   const auto got = client->chat(conversation(), seen.observer());
   REQUIRE_FALSE(got.ok());
   CHECK(got.error().code == Errc::usage);
-  CHECK(got.error().message == "anthropic at " + server.base_url() + " answered 401 (invalid x-api-key)");
+  CHECK(got.error().message ==
+        "the model server at " + server.base_url() + " (Anthropic-compatible) answered 401 (invalid x-api-key)");
   CHECK(got.error().hint == "check ANTHROPIC_API_KEY");
   CHECK(server.requests().size() == 1);
 }

@@ -207,7 +207,8 @@ TEST_CASE("a stream cut off before its end is sent again") {
   CHECK(reply->message.content == "whole again");
   CHECK(server.requests().size() == 2);
   REQUIRE(seen.retries.size() == 1);
-  CHECK(seen.retries[0].rfind("a broken stream from openai at ", 0) == 0);
+  CHECK(seen.retries[0].rfind("a broken stream from the model server at " + server.base_url() + " (OpenAI-compatible)", 0) ==
+        0);
 }
 
 TEST_CASE("401 fails at once with the provider's own message and what to check; the key never shows") {
@@ -259,8 +260,41 @@ TEST_CASE("after the last attempt the error says how many were made") {
   const auto reply = client->chat(conversation(), seen.observer());
   REQUIRE_FALSE(reply.ok());
   CHECK(reply.error().code == Errc::infra);
-  CHECK(reply.error().message == "openai at " + server.base_url() + " answered 502 (bad gateway) after 2 attempt(s)");
+  CHECK(reply.error().message ==
+        "the model server at " + server.base_url() + " (OpenAI-compatible) answered 502 (bad gateway) after 2 attempt(s)");
   CHECK(waits.waits == std::vector<engine::Duration>{100ms});
+}
+
+TEST_CASE("a server that is not running: one error at once, naming the URL posted to and the protocol, no retry") {
+  LlmStubServer server(LlmProtocol::openai);
+  server.refuse_connections();
+  RecordedWaits waits;
+  auto client = make_openai_client(test::stub_settings("openai", server.base_url(), ""), test::quick_options(waits));
+  Seen seen;
+  const auto started = std::chrono::steady_clock::now();
+  const auto reply = client->chat(conversation(), seen.observer());
+  REQUIRE_FALSE(reply.ok());
+  CHECK(reply.error().code == Errc::infra);
+  CHECK(reply.error().message == "cannot reach the model server at " + server.base_url() +
+                                     " (OpenAI-compatible): connection refused (POST " + server.base_url() +
+                                     "/chat/completions)");
+  CHECK(reply.error().hint == "check that the server runs and listens at " + server.base_url());
+  CHECK(waits.waits.empty());
+  CHECK(seen.retries.empty());
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+}
+
+TEST_CASE("a host name that does not resolve is not retried either; a provider at its own URL is named") {
+  RecordedWaits waits;
+  auto client = make_openai_client(test::stub_settings("openrouter", "http://no-such-host.invalid/api/v1", "k"),
+                                   test::quick_options(waits));
+  Seen seen;
+  const auto reply = client->chat(conversation(), seen.observer());
+  REQUIRE_FALSE(reply.ok());
+  CHECK(reply.error().message == "cannot reach openrouter at http://no-such-host.invalid/api/v1: the host name does "
+                                 "not resolve (POST http://no-such-host.invalid/api/v1/chat/completions)");
+  CHECK(reply.error().hint == "check the host name in http://no-such-host.invalid/api/v1");
+  CHECK(waits.waits.empty());
 }
 
 TEST_CASE("a Retry-After beyond max_retry_wait fails instead of hanging") {
@@ -272,7 +306,8 @@ TEST_CASE("a Retry-After beyond max_retry_wait fails instead of hanging") {
   const auto reply = client->chat(conversation(), seen.observer());
   REQUIRE_FALSE(reply.ok());
   CHECK(reply.error().message ==
-        "openai at " + server.base_url() + " answered 429 (slow down); it asks to wait 3600s, more than max_retry_wait");
+        "the model server at " + server.base_url() +
+            " (OpenAI-compatible) answered 429 (slow down); it asks to wait 3600s, more than max_retry_wait");
   CHECK(waits.waits.empty());
 }
 
